@@ -1,0 +1,52 @@
+# CybeRéponse — every target bootstraps .venv on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-pg lint bench system-deps init clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+# Programs the checks and browser tests drive for real: installed through apt when missing.
+system-deps:
+	@missing=""; \
+	command -v nmap >/dev/null 2>&1 || missing="$$missing nmap"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+init: $(STAMP)
+	$(BIN)/cyberreponse init
+
+run: init
+	$(BIN)/cyberreponse serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# The database-touching tests again, on PostgreSQL (CI runs this after `make test`).
+test-pg: $(STAMP)
+	CYBERREPONSE_TEST_DATABASE_URL=$${CYBERREPONSE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	  $(BIN)/python -m pytest -n 2 -m db $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+	$(BIN)/mypy
+
+bench: $(STAMP) system-deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,116 @@
+"""Append to and verify the hash-chained audit log.
+
+Each row's hash covers its own content and the previous row's hash, so changing or deleting a
+row breaks the chain at that point. Appends are serialised (an advisory lock on PostgreSQL;
+SQLite has a single writer) so that two transactions never chain to the same predecessor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from cyberreponse.actors import Actor
+from cyberreponse.clock import as_utc, now
+from cyberreponse.models import AuditEvent
+
+GENESIS = "0" * 64
+_PG_AUDIT_LOCK = 0x43524155  # "CRAU": one advisory lock for the audit chain
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    body = {
+        "at": as_utc(event.at).isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "actor_user_id": event.actor_user_id,
+        "ip": event.ip,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "details": event.details,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the caller's transaction (committed with the change it describes)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+    session.flush()
+    last = session.scalars(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    event = AuditEvent(
+        at=now(),
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        ip=actor.ip,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        # Round-trip through JSON so the hashed form is exactly what the database gives back.
+        details=json.loads(json.dumps(details or {}, default=str)),
+        prev_hash=last or GENESIS,
+    )
+    event.hash = compute_hash(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    event_id: int
+    reason: str
+
+
+def _events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
+    last_id = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+        for row in rows:
+            session.expunge(row)
+
+
+def verify_chain(session: Session) -> tuple[int, BrokenLink | None]:
+    """Walk the chain; return how many rows were checked and the first broken link, if any."""
+    expected_prev = GENESIS
+    checked = 0
+    for event in _events(session):
+        if event.prev_hash != expected_prev:
+            return checked, BrokenLink(event.id, "the previous row was changed or deleted")
+        if compute_hash(event) != event.hash:
+            return checked, BrokenLink(event.id, "this row was changed after it was written")
+        expected_prev = event.hash
+        checked += 1
+    return checked, None
+
+
+def recent_events(session: Session, before_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
+    """Newest first, paged by id."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if before_id:
+        query = query.where(AuditEvent.id < before_id)
+    return list(session.scalars(query))

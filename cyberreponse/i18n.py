@@ -1,0 +1,42 @@
+"""Languages (French first, English second) and how dates are shown (Europe/Paris)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, session
+from flask_babel import format_datetime
+
+from cyberreponse.clock import in_paris
+from cyberreponse.config import Settings
+from cyberreponse.extensions import babel
+
+LANGUAGES = ("fr", "en")
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    default = settings.get_str("app.default_locale")
+
+    def select_locale() -> str:
+        # French unless the person chose English: the browser's language is not asked.
+        chosen = session.get("lang")
+        return str(chosen) if chosen in LANGUAGES else default
+
+    app.config["BABEL_DEFAULT_LOCALE"] = default
+    app.config["BABEL_DEFAULT_TIMEZONE"] = settings.get_str("app.timezone")
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = local_date
+
+
+def local_time(value: datetime | None) -> str:
+    """`28/11/2026 21:46` in Paris time (the timezone Babel was given)."""
+    if value is None:
+        return "—"
+    return str(format_datetime(in_paris(value), "dd/MM/yyyy HH:mm"))
+
+
+def local_date(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return str(format_datetime(in_paris(value), "dd/MM/yyyy"))

@@ -1,0 +1,28 @@
+"""All models, imported here so that `Base.metadata` is complete for Alembic and tests."""
+
+from cyberreponse.models.audit import AuditEvent
+from cyberreponse.models.base import Base
+from cyberreponse.models.organisation import (
+    ASSET_KINDS,
+    NIS2_STATUSES,
+    ORGANISATION_KINDS,
+    Asset,
+    Contact,
+    Organisation,
+)
+from cyberreponse.models.user import RecoveryCode, User, UserSession, user_organisation
+
+__all__ = [
+    "ASSET_KINDS",
+    "NIS2_STATUSES",
+    "ORGANISATION_KINDS",
+    "Asset",
+    "AuditEvent",
+    "Base",
+    "Contact",
+    "Organisation",
+    "RecoveryCode",
+    "User",
+    "UserSession",
+    "user_organisation",
+]

@@ -1,0 +1,178 @@
+"""Sign-in: password check with lock-out, TOTP (single use, ±30 s) and recovery codes."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cyberreponse import audit
+from cyberreponse.actors import Actor
+from cyberreponse.clock import now
+from cyberreponse.crypto import token_digest
+from cyberreponse.logs import log_event
+from cyberreponse.models import RecoveryCode, User
+from cyberreponse.services.passwords import hash_password, needs_rehash, verify_password
+
+logger = logging.getLogger(__name__)
+
+TOTP_STEP_SECONDS = 30
+RECOVERY_CODE_COUNT = 10
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failures: int
+    lock_minutes: int
+
+
+@dataclass(frozen=True)
+class PasswordOutcome:
+    user: User | None
+    locked: bool = False
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email == email.strip().lower())).first()
+
+
+def check_password(
+    session: Session, email: str, password: str, policy: LockoutPolicy, ip: str
+) -> PasswordOutcome:
+    """First factor. Failures count towards a temporary lock; the answer never says which part was wrong."""
+    user = find_user(session, email)
+    moment = now()
+    if user is not None and user.locked_until is not None and user.locked_until > moment:
+        verify_password(None, password)  # same work as any other attempt
+        log_event(logger, "login.refused_locked", user=user.public_id, ip=ip)
+        return PasswordOutcome(None, locked=True)
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        if user is not None:
+            _count_failure(session, user, policy, ip)
+        log_event(logger, "login.failed", level=logging.WARNING, user=user.public_id if user else None, ip=ip)
+        return PasswordOutcome(None)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.commit()
+    return PasswordOutcome(user)
+
+
+def _count_failure(session: Session, user: User, policy: LockoutPolicy, ip: str) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= policy.max_failures:
+        user.locked_until = now() + timedelta(minutes=policy.lock_minutes)
+        user.failed_logins = 0
+        audit.record(
+            session,
+            Actor(label="system", role="admin", ip=ip),
+            "user.locked",
+            "user",
+            user.public_id,
+            {"minutes": policy.lock_minutes},
+        )
+    session.commit()
+
+
+def _matching_step(secret: str, code: str) -> int | None:
+    """The time step (now, or one step either side) whose code matches, compared in constant time."""
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now().timestamp()) // TOTP_STEP_SECONDS
+    found = None
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            found = step
+    return found
+
+
+def verify_totp(session: Session, user: User, code: str, ip: str) -> bool:
+    """Second factor: a code is accepted once, within ±30 s, and never after a later one."""
+    if not user.totp_secret:
+        return False
+    step = _matching_step(user.totp_secret, code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        log_event(logger, "totp.failed", level=logging.WARNING, user=user.public_id, ip=ip)
+        return False
+    user.totp_last_step = step
+    session.commit()
+    return True
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(secret: str, email: str, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
+
+
+def confirm_totp_enrolment(session: Session, user: User, secret: str, code: str, ip: str) -> list[str] | None:
+    """Turn TOTP on once the user proves their app has the secret; return fresh recovery codes."""
+    step = _matching_step(secret, code)
+    if step is None:
+        return None
+    user.totp_secret = secret
+    user.totp_enabled = True
+    user.totp_last_step = step
+    codes = _replace_recovery_codes(user)
+    audit.record(
+        session,
+        Actor(label=user.email, role=user.role, user_id=user.id, ip=ip),
+        "user.totp_enrolled",
+        "user",
+        user.public_id,
+    )
+    session.commit()
+    return codes
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    codes = [
+        "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+        for _ in range(RECOVERY_CODE_COUNT)
+    ]
+    user.recovery_codes = [RecoveryCode(code_digest=token_digest(code)) for code in codes]
+    return codes
+
+
+def use_recovery_code(session: Session, user: User, code: str, ip: str) -> bool:
+    """A recovery code replaces one TOTP code, once."""
+    digest = token_digest(code.strip().upper().replace(" ", ""))
+    for record in user.recovery_codes:
+        if record.used_at is None and hmac.compare_digest(record.code_digest, digest):
+            record.used_at = now()
+            audit.record(
+                session,
+                Actor(label=user.email, role=user.role, user_id=user.id, ip=ip),
+                "user.recovery_code_used",
+                "user",
+                user.public_id,
+                {"left": sum(1 for r in user.recovery_codes if r.used_at is None)},
+            )
+            session.commit()
+            return True
+    log_event(logger, "recovery_code.failed", level=logging.WARNING, user=user.public_id, ip=ip)
+    return False
+
+
+def record_login(session: Session, user: User, ip: str) -> None:
+    user.last_login_at = now()
+    audit.record(
+        session,
+        Actor(label=user.email, role=user.role, user_id=user.id, ip=ip),
+        "user.login",
+        "user",
+        user.public_id,
+    )
+    session.commit()

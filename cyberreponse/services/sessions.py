@@ -1,0 +1,93 @@
+"""Server-side sessions: the browser holds a random token, the database its SHA-256.
+
+A session ends on logout, after `security.session_idle_minutes` without a request, after
+`security.session_max_hours` in all, and whenever the account is disabled or its password changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cyberreponse.clock import now
+from cyberreponse.crypto import new_token, token_digest
+from cyberreponse.models import User, UserSession
+
+# Writing last_seen on every request would turn each page view into a write.
+_TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta
+    absolute: timedelta
+
+
+def start_session(session: Session, user: User, ip: str, user_agent: str) -> str:
+    token = new_token()
+    session.add(
+        UserSession(
+            user_id=user.id, token_digest=token_digest(token), ip=ip[:45], user_agent=user_agent[:200]
+        )
+    )
+    return token
+
+
+def user_for_session(session: Session, token: str, policy: SessionPolicy) -> User | None:
+    """The user of a live session, or None if it ended for any reason."""
+    record = session.scalars(
+        select(UserSession).where(UserSession.token_digest == token_digest(token))
+    ).first()
+    if record is None or record.revoked_at is not None:
+        return None
+    moment = now()
+    if moment - record.last_seen_at > policy.idle or moment - record.created_at > policy.absolute:
+        record.revoked_at = moment
+        session.commit()
+        return None
+    user = record.user
+    if not user.active:
+        return None
+    if moment - record.last_seen_at > _TOUCH_INTERVAL:
+        record.last_seen_at = moment
+        session.commit()
+    return user
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(
+        update(UserSession)
+        .where(UserSession.token_digest == token_digest(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+
+
+def end_all_sessions(session: Session, user_id: int, keep_token: str | None = None) -> int:
+    """End every session of a user (but the current one, if given); return how many ended."""
+    statement = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+    if keep_token is not None:
+        statement = statement.where(UserSession.token_digest != token_digest(keep_token))
+    result = session.execute(statement.values(revoked_at=now()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def live_sessions(session: Session, user_id: int) -> list[UserSession]:
+    return list(
+        session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )
+
+
+def end_session_by_id(session: Session, user_id: int, session_id: int) -> bool:
+    result = session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+    return bool(getattr(result, "rowcount", 0))
