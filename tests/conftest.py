@@ -3,6 +3,7 @@ CYBERREPONSE_TEST_DATABASE_URL says so), each test inside a transaction rolled b
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,7 +62,9 @@ def fresh_postgres_database(base_url: str, name: str) -> str:
 def database_url(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     base = postgres_url()
     if base:
-        return fresh_postgres_database(base, f"cyberreponse_test_{worker_id}")
+        # Several checkouts may run their suites at once on this server: one database each.
+        checkout = hashlib.sha1(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
+        return fresh_postgres_database(base, f"cyberreponse_test_{checkout}_{worker_id}")
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
@@ -118,7 +121,6 @@ def app(settings: Settings, db: Database) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    # HTTPS, so that the browser-like test client sends the Secure "__Host-" session cookie.
     return app.test_client()
 
 
