@@ -2,6 +2,25 @@
 
 from cyberreponse.models.audit import AuditEvent
 from cyberreponse.models.base import Base
+from cyberreponse.models.incident import (
+    CHANNELS,
+    OPEN_STATUSES,
+    RSIT,
+    SEVERITIES,
+    STATUSES,
+    FollowUpToken,
+    Incident,
+    IncidentCounter,
+)
+from cyberreponse.models.incident_parts import (
+    OBSERVABLE_KINDS,
+    Attachment,
+    Comment,
+    Obligation,
+    Observable,
+    TimelineEvent,
+)
+from cyberreponse.models.mail import OutboxMail
 from cyberreponse.models.organisation import (
     ASSET_KINDS,
     NIS2_STATUSES,
@@ -13,6 +32,21 @@ from cyberreponse.models.organisation import (
 from cyberreponse.models.user import RecoveryCode, User, UserSession, user_organisation
 
 __all__ = [
+    "CHANNELS",
+    "OBSERVABLE_KINDS",
+    "OPEN_STATUSES",
+    "RSIT",
+    "SEVERITIES",
+    "STATUSES",
+    "Attachment",
+    "Comment",
+    "FollowUpToken",
+    "Incident",
+    "IncidentCounter",
+    "Obligation",
+    "Observable",
+    "OutboxMail",
+    "TimelineEvent",
     "ASSET_KINDS",
     "NIS2_STATUSES",
     "ORGANISATION_KINDS",
