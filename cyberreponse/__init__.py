@@ -42,7 +42,8 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         WTF_CSRF_SSL_STRICT=False,  # SameSite=Lax and the CSRF token already bind requests to the site
         RATELIMIT_STORAGE_URI=settings.get_str("security.ratelimit_storage"),
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        # All files of one submission plus 1 MB for the form fields: larger requests get 413 at once.
+        MAX_CONTENT_LENGTH=(settings.get_int("uploads.max_total_mb") + 1) * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
     app.extensions["cyberreponse.settings"] = settings

@@ -128,6 +128,13 @@ _RULES: dict[str, Rule] = {
     "security.secret_key": _secret_key,
     "security.encryption_keys": _fernet_keys,
     "mail.smtp_port": _int_range(1, 65535),
+    "mail.smtp_timeout_seconds": _int_range(1, 120),
+    "mail.max_attempts": _int_range(1, 1000),
+    "uploads.max_files": _int_range(0, 50),
+    "uploads.max_file_mb": _int_range(1, 500),
+    "uploads.max_total_mb": _int_range(1, 2000),
+    "uploads.max_zip_entries": _int_range(1, 100_000),
+    "uploads.max_zip_uncompressed_mb": _int_range(1, 10_000),
     "logging.level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
     "logging.format": _choice("json", "text"),
 }

@@ -1,0 +1,215 @@
+"""E-mail: rendered from templates, queued in the outbox inside the transaction that causes it,
+sent over SMTP after commit, and retried while the server is unreachable (ASVS 16.5.2).
+
+A report is never lost because the mail server is down: the outbox row is committed with the
+report, and `deliver_pending_mail` (called right after a report and every minute by the scheduler)
+sends whatever is due. CR or LF in an address or a subject is refused (header injection, ASVS 1.3.11).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import ssl
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from cyberreponse.clock import now
+from cyberreponse.config import Settings
+from cyberreponse.errors import Invalid
+from cyberreponse.logs import log_event
+from cyberreponse.models import OutboxMail
+
+logger = logging.getLogger(__name__)
+CLAIM = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+
+# Mail templates: HTML ones are autoescaped, so text from a report can never become markup.
+_templates = Environment(
+    loader=PackageLoader("cyberreponse", "templates/mail"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_templates.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+
+
+def check_header(value: str, field: str) -> str:
+    """Refuse anything that could end a header line and start a new one."""
+    if any(char in value for char in "\r\n\x00"):
+        raise Invalid(field, "Retour à la ligne interdit dans une adresse ou un objet de message.")
+    return value
+
+
+def render(template: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """The plain-text and HTML bodies of `mail/<template>.txt|.html`."""
+    text = _templates.get_template(f"{template}.txt").render(context)
+    html = _templates.get_template(f"{template}.html").render(context)
+    return text, html
+
+
+def queue_mail(
+    session: Session,
+    kind: str,
+    recipients: Sequence[str],
+    subject: str,
+    template: str,
+    context: Mapping[str, Any],
+) -> OutboxMail | None:
+    """Add a message to the caller's transaction; nothing is sent before it commits."""
+    addresses = [check_header(address.strip(), "email") for address in recipients if address.strip()]
+    if not addresses:
+        return None
+    check_header(subject, "subject")
+    text, html = render(template, context)
+    mail = OutboxMail(
+        kind=kind,
+        recipients=json.dumps(addresses),
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        next_attempt_at=now(),
+    )
+    session.add(mail)
+    return mail
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    starttls: bool
+    username: str
+    password: str
+    timeout: int
+    ca_file: str
+    sender: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmtpConfig:
+        return cls(
+            host=settings.get_str("mail.smtp_host"),
+            port=settings.get_int("mail.smtp_port"),
+            starttls=settings.get_bool("mail.smtp_starttls"),
+            username=settings.get_str("mail.smtp_username"),
+            password=str(settings.get("mail.smtp_password") or ""),
+            timeout=settings.get_int("mail.smtp_timeout_seconds"),
+            ca_file=settings.get_str("mail.smtp_ca_file"),
+            sender=settings.get_str("mail.sender"),
+        )
+
+
+def build_message(sender: str, recipients: Sequence[str], subject: str, text: str, html: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = check_header(sender, "sender")
+    message["To"] = ", ".join(check_header(address, "email") for address in recipients)
+    message["Subject"] = check_header(subject, "subject")
+    message["Date"] = formatdate(localtime=False)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def send_message(config: SmtpConfig, message: EmailMessage) -> None:
+    """One SMTP conversation. With STARTTLS the server certificate and name are verified;
+    a server that does not offer STARTTLS is an error, never a fallback to clear text."""
+    with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
+        smtp.ehlo()
+        if config.starttls:
+            context = ssl.create_default_context(cafile=config.ca_file or None)
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if config.username:
+            smtp.login(config.username, config.password)
+        smtp.send_message(message)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int
+    failed: int
+    given_up: int
+
+
+def _claim(session: Session, mail_id: int) -> bool:
+    """Take the row for this sender only (the scheduler and a request may run at once)."""
+    current = now()
+    result = session.execute(
+        update(OutboxMail)
+        .where(
+            OutboxMail.id == mail_id,
+            OutboxMail.sent_at.is_(None),
+            or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < current),
+        )
+        .values(claimed_until=current + CLAIM)
+    )
+    session.commit()
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def deliver_pending_mail(session: Session, settings: Settings, *, limit: int = 100) -> DeliveryReport:
+    """Send the messages that are due; failures are retried later with a growing delay."""
+    if not settings.get_bool("mail.enabled"):
+        return DeliveryReport(0, 0, 0)
+    config = SmtpConfig.from_settings(settings)
+    max_attempts = settings.get_int("mail.max_attempts")
+    due = session.scalars(
+        select(OutboxMail.id)
+        .where(
+            OutboxMail.sent_at.is_(None), OutboxMail.failed_at.is_(None), OutboxMail.next_attempt_at <= now()
+        )
+        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+        .limit(limit)
+    ).all()
+    session.rollback()
+    sent = failed = given_up = 0
+    for mail_id in due:
+        if not _claim(session, mail_id):
+            continue
+        mail = session.get_one(OutboxMail, mail_id)
+        try:
+            message = build_message(
+                config.sender, json.loads(mail.recipients), mail.subject, mail.text_body, mail.html_body
+            )
+            send_message(config, message)
+        except (OSError, smtplib.SMTPException, ValueError) as error:
+            mail.attempts += 1
+            mail.last_error = f"{type(error).__name__}: {error}"[:300]
+            delay = min(timedelta(minutes=2 ** min(mail.attempts - 1, 10)), MAX_BACKOFF)
+            mail.next_attempt_at = now() + delay
+            mail.claimed_until = None
+            if mail.attempts >= max_attempts:
+                mail.failed_at = now()
+                given_up += 1
+            failed += 1
+            log_event(
+                logger,
+                "mail.failed",
+                level=logging.WARNING,
+                mail_id=mail.id,
+                kind=mail.kind,
+                attempts=mail.attempts,
+                error=type(error).__name__,
+            )
+        else:
+            mail.sent_at = now()
+            mail.attempts += 1
+            mail.claimed_until = None
+            sent += 1
+            log_event(logger, "mail.sent", mail_id=mail.id, kind=mail.kind)
+        session.commit()
+    return DeliveryReport(sent, failed, given_up)

@@ -1,0 +1,379 @@
+"""Incidents for analysts and members: the scoped queue, one incident, and triage.
+
+Triage is one save of several fields, checked against the version the analyst read: if someone
+else changed any of the same fields meanwhile, the save is refused with what changed (their value,
+your value); nothing is overwritten silently. The status workflow is enforced here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, case, false, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from cyberreponse import audit
+from cyberreponse.actors import STAFF_ROLES, Actor
+from cyberreponse.clock import in_paris
+from cyberreponse.errors import Conflict, Invalid, NotFound
+from cyberreponse.incident_labels import FIELD_LABELS, SEVERITY_LABELS, STATUS_LABELS
+from cyberreponse.models import (
+    OPEN_STATUSES,
+    RSIT,
+    SEVERITIES,
+    STATUSES,
+    Incident,
+    Organisation,
+    TimelineEvent,
+    User,
+)
+from cyberreponse.models.incident import PAP_LEVELS, TLP_LEVELS
+from cyberreponse.services.deadlines import sync_obligations
+from cyberreponse.services.intake import parse_local_datetime
+from cyberreponse.services.scoping import require_staff
+from cyberreponse.services.validation import bounded_text
+
+PAGE_SIZE = 50
+SORTS = ("reported", "severity", "deadline", "status", "reference")
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("triage", "rejected", "duplicate"),
+    "triage": ("in_progress", "rejected", "duplicate"),
+    "in_progress": ("contained", "resolved", "duplicate"),
+    "contained": ("in_progress", "resolved"),
+    "resolved": ("closed", "in_progress"),
+    "closed": ("in_progress",),
+    "rejected": ("triage",),
+    "duplicate": ("triage",),
+}
+CONFLICT_MESSAGE = (
+    "Quelqu'un a modifié cet incident pendant que vous le consultiez : vos changements n'ont pas été "
+    "enregistrés. Vérifiez les différences ci-dessous puis enregistrez à nouveau."
+)
+
+
+def scoped_incidents(actor: Actor) -> Select[Incident]:
+    """Staff see every incident; a member only those of their organisations."""
+    query = select(Incident)
+    if actor.is_staff:
+        return query
+    if not actor.is_member or not actor.organisation_ids:
+        return query.where(false())
+    return query.where(Incident.organisation_id.in_(actor.organisation_ids))
+
+
+def get_incident(session: Session, actor: Actor, reference: str) -> Incident:
+    """The incident, or NotFound — also when it exists outside the actor's scope."""
+    incident = session.scalars(scoped_incidents(actor).where(Incident.reference == reference[:32])).first()
+    if incident is None:
+        raise NotFound("Incident introuvable.")
+    return incident
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = "open"  # "open", "all" or one status
+    severity: str = ""
+    organisation: str = ""  # SIREN, or "none" for reports not matched yet
+    assignee: str = ""  # a user's public id, "none", or "" for anyone
+    sort: str = "reported"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    reference: str
+    title: str
+    status: str
+    severity: str | None
+    situation: str
+    channel: str
+    organisation_name: str | None
+    organisation_siren: str | None
+    organisation_hint: str
+    assignee_name: str | None
+    next_due_at: datetime | None
+    reported_at: datetime
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+
+
+_SEVERITY_RANK = case({"critical": 4, "high": 3, "medium": 2, "low": 1}, value=Incident.severity, else_=0)
+
+
+def list_incidents(session: Session, actor: Actor, filters: QueueFilters) -> QueuePage:
+    """One page of the queue. Only the page's titles are decrypted; descriptions never are."""
+    query = scoped_incidents(actor)
+    if filters.status == "open":
+        query = query.where(Incident.status.in_(OPEN_STATUSES))
+    elif filters.status in STATUSES:
+        query = query.where(Incident.status == filters.status)
+    if filters.severity in SEVERITIES:
+        query = query.where(Incident.severity == filters.severity)
+    if filters.organisation == "none":
+        query = query.where(Incident.organisation_id.is_(None))
+    elif filters.organisation:
+        query = query.join(Organisation, Incident.organisation_id == Organisation.id).where(
+            Organisation.siren == filters.organisation
+        )
+    if filters.assignee == "none":
+        query = query.where(Incident.assignee_id.is_(None))
+    elif filters.assignee:
+        query = query.join(User, Incident.assignee_id == User.id).where(User.public_id == filters.assignee)
+    total = (
+        session.scalar(select(func.count()).select_from(query.with_only_columns(Incident.id).subquery())) or 0
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    order = {
+        "severity": (_SEVERITY_RANK.desc(), Incident.reported_at.desc()),
+        "deadline": (Incident.next_due_at.is_(None), Incident.next_due_at, Incident.reported_at.desc()),
+        "status": (Incident.status, Incident.reported_at.desc()),
+        "reference": (Incident.reference.desc(),),
+    }.get(filters.sort, (Incident.reported_at.desc(), Incident.id.desc()))
+    ids = (
+        query.with_only_columns(Incident.id).order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    )
+    assignee = User.__table__.alias("assignee")
+    organisation = Organisation.__table__.alias("org")
+    rows = session.execute(
+        select(
+            Incident.reference,
+            Incident.title,
+            Incident.status,
+            Incident.severity,
+            Incident.reporter_situation,
+            Incident.channel,
+            organisation.c.name,
+            organisation.c.siren,
+            Incident.organisation_hint,
+            func.coalesce(func.nullif(assignee.c.name, ""), assignee.c.email),
+            Incident.next_due_at,
+            Incident.reported_at,
+        )
+        .outerjoin(organisation, Incident.organisation_id == organisation.c.id)
+        .outerjoin(assignee, Incident.assignee_id == assignee.c.id)
+        .where(Incident.id.in_(ids.scalar_subquery()))
+        .order_by(*order)
+    ).all()
+    return QueuePage([QueueRow(*row) for row in rows], total, page, pages)
+
+
+def staff_users(session: Session) -> list[User]:
+    """Who can be assigned an incident."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role.in_(STAFF_ROLES), User.active.is_(True))
+            .order_by(User.name, User.email)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TriageChanges:
+    """The triage form as submitted (raw strings, checked by `update_incident`)."""
+
+    organisation: str = ""  # SIREN
+    rsit_class: str = ""
+    rsit_type: str = ""
+    severity: str = ""
+    tlp: str = "AMBER"
+    pap: str = "AMBER"
+    assignee: str = ""  # public id
+    status: str = "new"
+    duplicate_of: str = ""  # reference
+    significant: bool = False
+    personal_data_breach: bool = False
+    aware_at: str = ""  # Paris time
+    resolution: str = ""
+
+
+def _shown(field: str, value: object) -> str:
+    """How a value reads in the timeline and in a conflict message."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, datetime):
+        return in_paris(value).strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, Organisation):
+        return f"{value.name} ({value.siren})"
+    if isinstance(value, User):
+        return value.name or value.email
+    if isinstance(value, Incident):
+        return value.reference
+    if field == "status":
+        return STATUS_LABELS.get(str(value), str(value))
+    if field == "severity":
+        return SEVERITY_LABELS.get(str(value), str(value))
+    return str(value)
+
+
+def _parse(
+    session: Session, incident: Incident, changes: TriageChanges
+) -> tuple[dict[str, object], dict[str, str]]:
+    errors: dict[str, str] = {}
+    new: dict[str, object] = {}
+    siren = changes.organisation.strip()
+    new["organisation"] = None
+    if siren:
+        new["organisation"] = session.scalars(select(Organisation).where(Organisation.siren == siren)).first()
+        if new["organisation"] is None:
+            errors["organisation"] = "Aucun membre n'a ce SIREN."
+    if changes.rsit_class and changes.rsit_class not in RSIT:
+        errors["rsit_class"] = "Classe RSIT inconnue."
+    elif changes.rsit_type and changes.rsit_type not in RSIT.get(changes.rsit_class, ()):
+        errors["rsit_type"] = "Ce type RSIT n'appartient pas à la classe choisie."
+    new["rsit_class"] = changes.rsit_class or None
+    new["rsit_type"] = changes.rsit_type or None
+    for field, value, allowed in (
+        ("severity", changes.severity, SEVERITIES),
+        ("tlp", changes.tlp, TLP_LEVELS),
+        ("pap", changes.pap, PAP_LEVELS),
+        ("status", changes.status, STATUSES),
+    ):
+        if value and value not in allowed:
+            errors[field] = "Valeur inconnue."
+        new[field] = value or None
+    new["tlp"] = new["tlp"] or incident.tlp
+    new["pap"] = new["pap"] or incident.pap
+    new["status"] = new["status"] or incident.status
+    new["assignee"] = None
+    if changes.assignee:
+        new["assignee"] = session.scalars(
+            select(User).where(
+                User.public_id == changes.assignee, User.role.in_(STAFF_ROLES), User.active.is_(True)
+            )
+        ).first()
+        if new["assignee"] is None:
+            errors["assignee"] = "Analyste inconnu."
+    new["duplicate_of"] = None
+    if changes.duplicate_of.strip():
+        original = session.scalars(
+            select(Incident).where(Incident.reference == changes.duplicate_of.strip().upper())
+        ).first()
+        if original is None or original.id == incident.id:
+            errors["duplicate_of"] = "Indiquez la référence d'un autre incident (CR-AAAA-NNNNN)."
+        new["duplicate_of"] = original
+    new["significant"] = changes.significant
+    new["personal_data_breach"] = changes.personal_data_breach
+    try:
+        new["aware_at"] = parse_local_datetime(changes.aware_at, "aware_at") or incident.aware_at
+    except Invalid as error:
+        errors["aware_at"] = error.message
+    try:
+        new["resolution"] = (
+            bounded_text(changes.resolution, "resolution", 5000, label="La résolution") or None
+        )
+    except Invalid as error:
+        errors["resolution"] = error.message
+    return new, errors
+
+
+def _current(incident: Incident) -> dict[str, object]:
+    return {
+        "organisation": incident.organisation,
+        "rsit_class": incident.rsit_class,
+        "rsit_type": incident.rsit_type,
+        "severity": incident.severity,
+        "tlp": incident.tlp,
+        "pap": incident.pap,
+        "status": incident.status,
+        "assignee": incident.assignee,
+        "duplicate_of": incident.duplicate_of,
+        "significant": incident.significant,
+        "personal_data_breach": incident.personal_data_breach,
+        "aware_at": incident.aware_at,
+        "resolution": incident.resolution,
+    }
+
+
+def _check_workflow(incident: Incident, new: dict[str, object], errors: dict[str, str]) -> None:
+    before, after = incident.status, str(new["status"])
+    if after != before and after not in TRANSITIONS[before]:
+        allowed = ", ".join(STATUS_LABELS[s] for s in TRANSITIONS[before])
+        errors["status"] = (
+            f"Passage impossible de « {STATUS_LABELS[before]} » à « {STATUS_LABELS[after]} » "
+            f"(possibles : {allowed})."
+        )
+        return
+    if after in ("in_progress", "contained", "resolved", "closed") and not (
+        new["rsit_class"] and new["rsit_type"] and new["severity"]
+    ):
+        errors["status"] = "Qualifiez d'abord l'incident (classe et type RSIT, gravité)."
+    if after == "duplicate" and new["duplicate_of"] is None and "duplicate_of" not in errors:
+        errors["duplicate_of"] = "Indiquez la référence de l'incident dont celui-ci est le doublon."
+    if after != "duplicate":
+        new["duplicate_of"] = None
+    if after in ("resolved", "closed", "rejected") and not new["resolution"]:
+        errors["resolution"] = "Indiquez en quelques mots la résolution ou le motif."
+
+
+def _conflicts(
+    incident: Incident, expected_version: int, new: dict[str, object]
+) -> dict[str, tuple[object, object]]:
+    """Fields someone else saved since `expected_version`: their (current) value and yours."""
+    touched: set[str] = set()
+    for event in incident.timeline:
+        if int(event.details.get("version", 0)) > expected_version:
+            touched.update(event.details.get("changes", {}))
+    current = _current(incident)
+    return {
+        FIELD_LABELS[field]: (_shown(field, current[field]), _shown(field, new.get(field)))
+        for field in FIELD_LABELS
+        if field in touched
+    }
+
+
+def update_incident(
+    session: Session, actor: Actor, reference: str, changes: TriageChanges, *, expected_version: int
+) -> Incident:
+    require_staff(actor)
+    incident = get_incident(session, actor, reference)
+    new, errors = _parse(session, incident, changes)
+    if errors:
+        raise Invalid(next(iter(errors)), "Le formulaire contient des erreurs.", errors)
+    if incident.version != expected_version:
+        conflicts = _conflicts(incident, expected_version, new)
+        if conflicts:
+            raise Conflict(CONFLICT_MESSAGE, conflicts)
+        # Only other kinds of change happened meanwhile (a deadline marked done…): save on top.
+    _check_workflow(incident, new, errors)
+    if errors:
+        raise Invalid(next(iter(errors)), "Le formulaire contient des erreurs.", errors)
+    current = _current(incident)
+    diff = {field: value for field, value in new.items() if current[field] != value}
+    if not diff:
+        return incident
+    for field, value in diff.items():
+        setattr(incident, field, value)
+    sync_obligations(incident)
+    shown = {
+        field: ["—", "(modifiée)"]
+        if field == "resolution"
+        else [_shown(field, current[field]), _shown(field, value)]
+        for field, value in diff.items()
+    }
+    incident.timeline.append(
+        TimelineEvent(
+            kind="status" if "status" in diff else "update",
+            actor=actor.label,
+            details={"version": incident.version + 1, "changes": shown},
+        )
+    )
+    audit.record(session, actor, "incident.update", "incident", incident.reference, {"changes": shown})
+    try:
+        session.flush()
+    except StaleDataError as error:
+        session.rollback()
+        raise Conflict(CONFLICT_MESSAGE, {}) from error
+    session.commit()
+    return incident
