@@ -20,7 +20,7 @@ def home_for(user: User) -> str:
     """Where a signed-in person lands."""
     if user.role == "member":
         return url_for("space.home")
-    return url_for("members.index")
+    return url_for("incidents.queue")
 
 
 def session_policy() -> SessionPolicy:
@@ -55,13 +55,33 @@ def _init_login(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
-    from cyberreponse.web import account, admin_users, audit_log, auth, members, public, space
+    from cyberreponse.web import (
+        account,
+        admin_users,
+        audit_log,
+        auth,
+        incidents,
+        intake,
+        members,
+        public,
+        space,
+    )
 
     _init_login(app)
     errors.init_app(app)
     security_headers.init_app(app, app.extensions["cyberreponse.settings"].get_int("security.hsts_seconds"))
     app.teardown_appcontext(close_db_session)
-    for blueprint in (public.bp, auth.bp, account.bp, members.bp, admin_users.bp, audit_log.bp, space.bp):
+    for blueprint in (
+        public.bp,
+        auth.bp,
+        account.bp,
+        members.bp,
+        admin_users.bp,
+        audit_log.bp,
+        space.bp,
+        intake.bp,
+        incidents.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
+
+from cyberreponse import incident_labels
 
 ORGANISATION_KIND_LABELS = {
     "commune": _l("Commune"),
@@ -31,9 +35,18 @@ ROLE_LABELS = {
     "member": _l("Membre (RSSI / référent)"),
 }
 
-ALL_LABELS = {
+ALL_LABELS: dict[str, Mapping[str, object]] = {
     "kind": ORGANISATION_KIND_LABELS,
     "nis2": NIS2_STATUS_LABELS,
     "asset": ASSET_KIND_LABELS,
     "role": ROLE_LABELS,
+    "situation": incident_labels.SITUATION_LABELS,
+    "answer": incident_labels.ANSWER_LABELS,
+    "status": incident_labels.STATUS_LABELS,
+    "severity": incident_labels.SEVERITY_LABELS,
+    "channel": incident_labels.CHANNEL_LABELS,
+    "obligation": incident_labels.OBLIGATION_LABELS,
+    "observable": incident_labels.OBSERVABLE_LABELS,
+    "timeline": incident_labels.TIMELINE_LABELS,
+    "field": incident_labels.FIELD_LABELS,
 }

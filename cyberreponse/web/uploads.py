@@ -1,0 +1,52 @@
+"""Reading uploaded files from a request and sending stored ones back, always as downloads."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from flask import Response, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from cyberreponse.mail import deliver_pending_mail
+from cyberreponse.models import Attachment
+from cyberreponse.services.uploads import IncomingFile
+from cyberreponse.web.context import database, settings
+
+logger = logging.getLogger(__name__)
+
+
+def incoming_files(field: str = "attachments") -> list[IncomingFile]:
+    """The request is already bounded by MAX_CONTENT_LENGTH, so reading the files is bounded too."""
+    return [
+        IncomingFile(storage.filename or "", storage.read())
+        for storage in request.files.getlist(field)
+        if storage.filename
+    ]
+
+
+def download(attachment: Attachment) -> Response:
+    """Never rendered by the browser: generic type, attachment disposition, nosniff, sandbox."""
+    response = Response(attachment.content, mimetype="application/octet-stream")
+    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(
+        attachment.display_name, safe=""
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def deliver_mail_after(response: BaseResponse) -> BaseResponse:
+    """Send queued e-mails once the response has gone out: the page never waits for SMTP, and a
+    mail server that is down only delays the mail (the scheduler retries it)."""
+    db, config = database(), settings()
+
+    def deliver() -> None:
+        try:
+            with db.session_scope() as session:
+                deliver_pending_mail(session, config)
+        except Exception:  # never let mail delivery break the request that triggered it
+            logger.exception("mail.delivery_failed")
+
+    response.call_on_close(deliver)
+    return response
