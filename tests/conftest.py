@@ -27,7 +27,7 @@ from cyberreponse.migrate import upgrade
 from cyberreponse.models import User
 from tests.factories import PASSWORD
 
-pytest_plugins = ["tests.network_guard"]
+pytest_plugins = ["tests.network_guard", "tests.peers.smtp"]
 
 TEST_SECRET_KEY = "test-secret-key-" + "0" * 40
 TEST_ENCRYPTION_KEY = Fernet.generate_key().decode()
@@ -156,3 +156,4 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
