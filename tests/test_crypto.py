@@ -18,7 +18,9 @@ pytestmark = pytest.mark.db
 def test_stored_totp_secret_is_not_readable_in_the_database(session: Session) -> None:
     user = make_user(session)
     session.commit()
-    raw = session.execute(text("SELECT totp_secret FROM user_account WHERE id = :id"), {"id": user.id}).scalar_one()
+    raw = session.execute(
+        text("SELECT totp_secret FROM user_account WHERE id = :id"), {"id": user.id}
+    ).scalar_one()
     assert user.totp_secret and user.totp_secret not in raw
     assert raw.startswith("gAAAA")  # a Fernet token
 
@@ -34,16 +36,22 @@ def test_one_flipped_byte_gives_an_integrity_error_not_garbage() -> None:
 def test_tampered_column_raises_on_read(session: Session) -> None:
     user = make_user(session)
     session.commit()
-    raw = session.execute(text("SELECT totp_secret FROM user_account WHERE id = :id"), {"id": user.id}).scalar_one()
+    raw = session.execute(
+        text("SELECT totp_secret FROM user_account WHERE id = :id"), {"id": user.id}
+    ).scalar_one()
     forged = raw[:-6] + ("A" if raw[-6] != "A" else "B") + raw[-5:]
-    session.execute(text("UPDATE user_account SET totp_secret = :v WHERE id = :id"), {"v": forged, "id": user.id})
+    session.execute(
+        text("UPDATE user_account SET totp_secret = :v WHERE id = :id"), {"v": forged, "id": user.id}
+    )
     session.commit()
     session.expire_all()
     with pytest.raises(DecryptionError):
         session.scalars(select(User).where(User.id == user.id)).one().totp_secret  # noqa: B018
 
 
-def test_new_key_keeps_old_rows_readable_and_rotation_moves_them_to_it(session: Session, keyring: Keyring) -> None:
+def test_new_key_keeps_old_rows_readable_and_rotation_moves_them_to_it(
+    session: Session, keyring: Keyring
+) -> None:
     user = make_user(session)
     session.commit()
     secret = user.totp_secret

@@ -84,10 +84,13 @@ def live_sessions(session: Session, user_id: int) -> list[UserSession]:
     )
 
 
-def end_session_by_id(session: Session, user_id: int, session_id: int) -> bool:
-    result = session.execute(
-        update(UserSession)
-        .where(UserSession.id == session_id, UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=now())
-    )
-    return bool(getattr(result, "rowcount", 0))
+def end_session_by_prefix(session: Session, user_id: int, digest_prefix: str) -> bool:
+    """End one of the user's own sessions, named in pages by the first 16 hex digits of its digest."""
+    if len(digest_prefix) < 16 or not all(c in "0123456789abcdef" for c in digest_prefix):
+        return False
+    for record in live_sessions(session, user_id):
+        if record.token_digest.startswith(digest_prefix):
+            record.revoked_at = now()
+            session.commit()
+            return True
+    return False

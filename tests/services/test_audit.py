@@ -17,7 +17,9 @@ pytestmark = pytest.mark.db
 
 def _write_events(session: Session, count: int) -> list[AuditEvent]:
     actor = Actor(label="analyste@example.test", role="analyst", user_id=None, ip="127.0.0.1")
-    events = [audit.record(session, actor, "test.event", "thing", str(n), {"n": n, "é": "à"}) for n in range(count)]
+    events = [
+        audit.record(session, actor, "test.event", "thing", str(n), {"n": n, "é": "à"}) for n in range(count)
+    ]
     session.commit()
     return events
 
@@ -73,7 +75,9 @@ def test_deleted_row_breaks_the_link_of_the_next_one(session: Session) -> None:
 def test_services_audit_their_changes(session: Session) -> None:
     siren = valid_siren()
     members.create_organisation(
-        session, system_actor("cli"), members.OrganisationData(siren=siren, name="Commune d'Audit", kind="commune")
+        session,
+        system_actor("cli"),
+        members.OrganisationData(siren=siren, name="Commune d'Audit", kind="commune"),
     )
     event = audit.recent_events(session, limit=1)[0]
     assert (event.action, event.object_id, event.actor) == ("organisation.create", siren, "cli")

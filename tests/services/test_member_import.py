@@ -61,7 +61,10 @@ def test_existing_siren_or_domain_is_a_duplicate(session: Session) -> None:
     existing = make_organisation(session)
     session.add(Asset(organisation=existing, kind="domain", value="prise.test"))
     session.commit()
-    csv_text = HEADER + f"{existing.siren},Autre,commune,,unknown,\n{valid_siren()},Autre 2,commune,,unknown,prise.test\n"
+    csv_text = (
+        HEADER
+        + f"{existing.siren},Autre,commune,,unknown,\n{valid_siren()},Autre 2,commune,,unknown,prise.test\n"
+    )
     with pytest.raises(ImportRejected) as caught:
         import_members(session, STAFF, csv_text.encode())
     assert [line for line, _ in caught.value.line_errors] == [2, 3]
@@ -83,7 +86,9 @@ def test_file_that_is_not_utf8_is_refused_with_its_line(session: Session) -> Non
 
 
 def test_unknown_parent_and_wrong_column_count(session: Session) -> None:
-    csv_text = HEADER + f"{valid_siren()},Commune,commune,{valid_siren()},unknown,\n{valid_siren()},Trop,commune\n"
+    csv_text = (
+        HEADER + f"{valid_siren()},Commune,commune,{valid_siren()},unknown,\n{valid_siren()},Trop,commune\n"
+    )
     with pytest.raises(ImportRejected) as caught:
         import_members(session, STAFF, csv_text.encode())
     reasons = dict(caught.value.line_errors)

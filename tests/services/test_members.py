@@ -30,7 +30,9 @@ def test_domains_are_normalised(raw: str, expected: str) -> None:
     assert normalise_domain(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "localhost", "x.fr;id", "-iL /etc/passwd", "a..b.fr", "192.0.2.1", "exa mple.fr"])
+@pytest.mark.parametrize(
+    "raw", ["", "localhost", "x.fr;id", "-iL /etc/passwd", "a..b.fr", "192.0.2.1", "exa mple.fr"]
+)
 def test_bad_domains_are_refused_with_a_french_message(raw: str) -> None:
     with pytest.raises(Invalid) as caught:
         normalise_domain(raw)
@@ -49,7 +51,9 @@ def test_siren_needs_nine_digits_and_a_valid_luhn_key() -> None:
 
 
 def test_create_organisation_reports_every_bad_field_at_once(session: Session) -> None:
-    data = members.OrganisationData(siren="123", name="", kind="château", nis2_status="maybe", insee_code="ABCDE")
+    data = members.OrganisationData(
+        siren="123", name="", kind="château", nis2_status="maybe", insee_code="ABCDE"
+    )
     with pytest.raises(Invalid) as caught:
         members.create_organisation(session, STAFF, data)
     assert set(caught.value.errors) == {"siren", "name", "kind", "nis2_status", "insee_code"}
