@@ -91,5 +91,5 @@ def register(cli: click.Group) -> None:
         port = port or settings.get_int("server.port")
         click.echo(f"Serving CybeRéponse on http://{host}:{port}/")
         waitress.serve(
-            app, host=host, port=port, threads=settings.get_int("server.threads"), ident="CybeRéponse"
+            app, host=host, port=port, threads=settings.get_int("server.threads"), ident="CybeReponse"
         )
