@@ -42,7 +42,7 @@ test-pg: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 bench: $(STAMP) system-deps
