@@ -9,7 +9,9 @@ import pytest
 from tests.network_guard import NetworkGuardError
 
 
-@pytest.mark.parametrize("address", [("192.0.2.1", 80), ("8.8.8.8", 53), ("example.org", 443), ("10.0.0.1", 22)])
+@pytest.mark.parametrize(
+    "address", [("192.0.2.1", 80), ("8.8.8.8", 53), ("example.org", 443), ("10.0.0.1", 22)]
+)
 def test_tcp_connection_beyond_loopback_fails_loudly(address: tuple[str, int]) -> None:
     with socket.socket() as sock, pytest.raises(NetworkGuardError, match="only loopback"):
         sock.connect(address)

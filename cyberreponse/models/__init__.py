@@ -2,6 +2,7 @@
 
 from cyberreponse.models.audit import AuditEvent
 from cyberreponse.models.base import Base
+from cyberreponse.models.jobs import JobLease, JobRun, SchedulerJob
 from cyberreponse.models.organisation import (
     ASSET_KINDS,
     NIS2_STATUSES,
@@ -20,8 +21,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Contact",
+    "JobLease",
+    "JobRun",
     "Organisation",
     "RecoveryCode",
+    "SchedulerJob",
     "User",
     "UserSession",
     "user_organisation",

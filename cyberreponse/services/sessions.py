@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from cyberreponse.clock import now
@@ -94,3 +94,13 @@ def end_session_by_prefix(session: Session, user_id: int, digest_prefix: str) ->
             session.commit()
             return True
     return False
+
+
+def purge_ended_sessions(session: Session, older_than: timedelta = timedelta(days=30)) -> int:
+    """Delete sessions revoked (or idle) for longer than `older_than`; they are of no use any more."""
+    cutoff = now() - older_than
+    result = session.execute(
+        delete(UserSession).where((UserSession.revoked_at < cutoff) | (UserSession.last_seen_at < cutoff))
+    )
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
