@@ -135,6 +135,7 @@ _RULES: dict[str, Rule] = {
     "uploads.max_total_mb": _int_range(1, 2000),
     "uploads.max_zip_entries": _int_range(1, 100_000),
     "uploads.max_zip_uncompressed_mb": _int_range(1, 10_000),
+    "jobs.lease_seconds": _int_range(3, 3600),
     "logging.level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
     "logging.format": _choice("json", "text"),
 }

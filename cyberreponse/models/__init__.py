@@ -20,6 +20,7 @@ from cyberreponse.models.incident_parts import (
     Observable,
     TimelineEvent,
 )
+from cyberreponse.models.jobs import JobLease, JobRun, SchedulerJob
 from cyberreponse.models.mail import OutboxMail
 from cyberreponse.models.organisation import (
     ASSET_KINDS,
@@ -50,11 +51,14 @@ __all__ = [
     "FollowUpToken",
     "Incident",
     "IncidentCounter",
+    "JobLease",
+    "JobRun",
     "Obligation",
     "Observable",
     "Organisation",
     "OutboxMail",
     "RecoveryCode",
+    "SchedulerJob",
     "TimelineEvent",
     "User",
     "UserSession",

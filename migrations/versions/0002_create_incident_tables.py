@@ -1,7 +1,7 @@
 """create incident tables: incidents, their parts, follow-up links and the e-mail outbox
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-28 20:59:35.366121
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0002'
-down_revision = '0001'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
