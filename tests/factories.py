@@ -8,7 +8,7 @@ import random
 import pyotp
 from sqlalchemy.orm import Session
 
-from cyberreponse.models import Asset, Organisation, User
+from cyberreponse.models import Asset, Incident, Organisation, User
 from cyberreponse.services.passwords import hash_password
 
 _counter = itertools.count(1)
@@ -72,3 +72,44 @@ def make_user(
     session.add(user)
     session.flush()
     return user
+
+
+_incident_numbers = itertools.count(50000)
+
+
+def make_incident(
+    session: Session, organisation: Organisation | None = None, **fields: object
+) -> Incident:
+    """A reported incident (web form, status new) with its obligations; references from 50000
+    upwards so that they never collide with those the application allocates in a test."""
+    from cyberreponse.clock import now
+    from cyberreponse.services.deadlines import sync_obligations
+
+    reported = now()
+    values: dict[str, object] = {
+        "reference": f"CR-{reported.year}-{next(_incident_numbers):05d}",
+        "organisation": organisation,
+        "channel": "web_form",
+        "reporter_situation": "ransomware",
+        "reporter_name": "Claire Martin",
+        "reporter_email": "claire.martin@mairie.example.test",
+        "title": "Fichiers chiffrés",
+        "description": "Un message demande une rançon.",
+        "reported_at": reported,
+        "aware_at": reported,
+    }
+    values.update(fields)
+    incident = Incident(**values)
+    session.add(incident)
+    sync_obligations(incident)
+    session.flush()
+    return incident
+
+
+def make_follow_up_link(session: Session, incident: Incident) -> str:
+    """A follow-up token for the incident (only its digest is stored)."""
+    from cyberreponse.services.intake import new_follow_up_link
+
+    token = new_follow_up_link(incident, session)
+    session.flush()
+    return token

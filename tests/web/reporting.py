@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from typing import Any
@@ -49,3 +50,8 @@ def follow_up_link(page: str) -> str:
     match = re.search(r'id="follow-up-link" href="[^"]*(/suivi/[A-Za-z0-9_-]+)"', page)
     assert match, "no follow-up link on the page"
     return match.group(1)
+
+
+def text_of(response: TestResponse) -> str:
+    """The page as a reader sees it: HTML entities (&#39; for ') decoded."""
+    return html.unescape(response.get_data(as_text=True))

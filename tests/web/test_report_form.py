@@ -20,7 +20,7 @@ from cyberreponse.extensions import limiter
 from cyberreponse.models import Attachment, FollowUpToken, Incident, IncidentCounter, OutboxMail
 from tests.factories import make_organisation
 from tests.peers.smtp import SmtpServer
-from tests.web.reporting import PNG, follow_up_link, report_data, submit
+from tests.web.reporting import PNG, follow_up_link, report_data, submit, text_of
 
 pytestmark = pytest.mark.db
 
@@ -32,7 +32,7 @@ def count(session: Session, model: type) -> int:
 def test_form_page_works_without_an_account_and_is_never_cached(client: FlaskClient) -> None:
     response = client.get("/signaler")
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = text_of(response)
     assert "Je ne sais pas" in page and 'name="csrf_token"' in page
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -42,7 +42,7 @@ def test_a_report_with_an_attachment_gets_a_reference_a_follow_up_link_and_first
 ) -> None:
     response = submit(client, files=[("capture écran.png", PNG)])
     assert response.status_code == 303
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = text_of(client.get(response.headers["Location"]))
     reference = re.search(r"CR-\d{4}-\d{5}", page)
     assert reference
     assert "/suivi/" in follow_up_link(page)
@@ -102,12 +102,13 @@ def test_every_field_is_redisplayed_as_typed_with_french_messages(client: FlaskC
         client, name="", email="pas-une-adresse", situation="", description="Texte <gardé> tel quel"
     )
     assert response.status_code == 400
-    page = response.get_data(as_text=True)
+    page = text_of(response)
+    raw = response.get_data(as_text=True)
     assert "Votre nom est obligatoire." in page
     assert "Adresse e-mail invalide." in page
     assert "Choisissez ce qui ressemble le plus à votre situation" in page
-    assert 'value="pas-une-adresse"' in page
-    assert "Texte &lt;gardé&gt; tel quel</textarea>" in page
+    assert 'value="pas-une-adresse"' in raw
+    assert "Texte &lt;gardé&gt; tel quel</textarea>" in raw
     assert count(session, Incident) == 0
 
 
@@ -127,7 +128,7 @@ def test_forged_or_malformed_fields_get_400_and_nothing_is_stored(
 ) -> None:
     response = submit(client, **{field: value})
     assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+    assert message in text_of(response)
     assert count(session, Incident) == 0 and count(session, OutboxMail) == 0
 
 
@@ -140,7 +141,7 @@ def test_a_post_without_csrf_token_is_refused(client: FlaskClient, session: Sess
 def test_a_filled_honeypot_stores_nothing_and_tells_a_human_to_call(client: FlaskClient, session: Session) -> None:
     response = submit(client, site_web="http://spam.test")
     assert response.status_code == 400
-    assert "Appelez le CSIRT" in response.get_data(as_text=True)
+    assert "Appelez le CSIRT" in text_of(response)
     assert count(session, Incident) == 0
 
 
@@ -159,9 +160,9 @@ def test_too_many_or_too_large_files_get_a_french_error_and_nothing_is_stored(
     client: FlaskClient, session: Session
 ) -> None:
     six = [(f"capture{i}.png", PNG) for i in range(6)]
-    assert "au plus 5 fichiers" in submit(client, files=six).get_data(as_text=True)
+    assert "au plus 5 fichiers" in text_of(submit(client, files=six))
     large = submit(client, files=[("photo.png", PNG + bytes(11 * 1024 * 1024))])
-    assert large.status_code == 400 and "dépasse 10 Mo" in large.get_data(as_text=True)
+    assert large.status_code == 400 and "dépasse 10 Mo" in text_of(large)
     assert count(session, Incident) == 0
 
 
@@ -187,7 +188,7 @@ def test_executables_unknown_types_disguised_files_and_zip_bombs_are_refused(
 ) -> None:
     response = submit(client, files=[(name, content)])
     assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+    assert message in text_of(response)
     assert count(session, Incident) == 0 and count(session, Attachment) == 0
 
 
@@ -203,7 +204,7 @@ def test_when_storing_fails_nothing_partial_is_kept_and_the_phone_number_is_show
     connection.execute(text("ALTER TABLE attachment RENAME TO attachment_hidden"))
     response = submit(client, files=[("capture.png", PNG)], description="Écran noir depuis ce matin")
     assert response.status_code == 503
-    page = response.get_data(as_text=True)
+    page = text_of(response)
     assert "n'a pas pu être enregistré" in page and "01 23 45 67 89" in page
     assert "Écran noir depuis ce matin</textarea>" in page
     assert count(session, Incident) == 0 and count(session, OutboxMail) == 0
@@ -243,7 +244,7 @@ def test_references_follow_each_other_within_the_year(client: FlaskClient, sessi
 )
 def test_each_situation_has_a_first_actions_page(client: FlaskClient, situation: str) -> None:
     response = client.get(f"/premiers-gestes/{situation}")
-    assert response.status_code == 200 and "À ne pas faire" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "À ne pas faire" in text_of(response)
 
 
 def test_unknown_situation_page_is_404(client: FlaskClient) -> None:

@@ -15,21 +15,47 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from cyberreponse.models import Organisation
+from cyberreponse.crypto import new_token
+from cyberreponse.models import Attachment, Incident, Observable, Organisation
 from tests.conftest import csrf_token, login
-from tests.factories import make_asset, make_organisation, make_user
+from tests.factories import make_asset, make_incident, make_organisation, make_user
 
 pytestmark = pytest.mark.db
 
 # How to build, for a given organisation, a value of each URL parameter that belongs to it.
 ParamBuilder = Callable[[Session, Organisation], str]
+def _incident_of(session: Session, org: Organisation) -> Incident:
+    """One incident per organisation, with an attachment and an observable, shared by the builders
+    so that nested URLs (reference + attachment_id) point inside the same incident."""
+    cache = session.info.setdefault("scoping_incidents", {})
+    if org.id not in cache:
+        incident = make_incident(session, org, title=f"Incident de {org.name}")
+        incident.attachments.append(
+            Attachment(
+                uploaded_by="t", source="reporter", display_name="preuve.txt", sniffed_type="text",
+                size=5, sha256="0" * 64, content=b"trace",
+            )
+        )
+        incident.observables.append(Observable(kind="domain", value=f"{org.siren}.test", created_by="t"))
+        session.flush()
+        cache[org.id] = incident
+    incident: Incident = cache[org.id]
+    return incident
+
+
 PARAM_BUILDERS: dict[str, ParamBuilder] = {
     "siren": lambda session, org: org.siren,
+    "reference": lambda session, org: _incident_of(session, org).reference,
+    "attachment_id": lambda session, org: _incident_of(session, org).attachments[0].public_id,
+    "observable_id": lambda session, org: _incident_of(session, org).observables[0].public_id,
+    # A follow-up link is a capability held by the reporter alone, outside account scoping: what
+    # another member can do is guess one.
+    "token": lambda session, org: new_token(32),
     "public_id": lambda session, org: make_user(session, "member", [org], totp=False).public_id,
     "digest": lambda session, org: "0" * 16,
 }
 # Routes not about any organisation's data (public pages, sign-in steps, static files).
-NOT_ORGANISATION_DATA = {"static"}
+NOT_ORGANISATION_DATA = {"static", "intake.first_actions_page"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -81,4 +107,6 @@ def test_member_of_commune_a_gets_404_or_403_for_every_route_of_commune_b(
                 f"{method} {rule.rule} ended the member's session"
             )
     assert "/organisations/<siren>" in reachable  # the walk reached the member's own pages
+    assert "/incidents/<reference>" in reachable
+    assert "/incidents/<reference>/pieces-jointes/<attachment_id>" in reachable
     assert checked >= 15
