@@ -353,27 +353,25 @@ def update_incident(
     diff = {field: value for field, value in new.items() if current[field] != value}
     if not diff:
         return incident
-    for field, value in diff.items():
-        setattr(incident, field, value)
-    sync_obligations(incident)
     shown = {
-        field: ["—", "(modifiée)"]
-        if field == "resolution"
-        else [_shown(field, current[field]), _shown(field, value)]
+        field: ["—", "(modifiée)"] if field == "resolution" else [_shown(field, current[field]), _shown(field, value)]
         for field, value in diff.items()
     }
-    incident.timeline.append(
-        TimelineEvent(
-            kind="status" if "status" in diff else "update",
-            actor=actor.label,
-            details={"version": incident.version + 1, "changes": shown},
-        )
-    )
-    audit.record(session, actor, "incident.update", "incident", incident.reference, {"changes": shown})
+    event = TimelineEvent(kind="status" if "status" in diff else "update", actor=actor.label)
+    # One UPDATE of the incident row, so one version step: no flush half-way through.
+    with session.no_autoflush:
+        for field, value in diff.items():
+            setattr(incident, field, value)
+        sync_obligations(incident)
+        incident.timeline.append(event)
     try:
+        audit.record(session, actor, "incident.update", "incident", incident.reference, {"changes": shown})
+        event.details = {"version": incident.version, "changes": shown}
         session.flush()
     except StaleDataError as error:
+        # Someone committed between our read and our write: report what they changed.
         session.rollback()
-        raise Conflict(CONFLICT_MESSAGE, {}) from error
+        fresh = get_incident(session, actor, reference)
+        raise Conflict(CONFLICT_MESSAGE, _conflicts(fresh, expected_version, new)) from error
     session.commit()
     return incident
