@@ -111,6 +111,7 @@ def thanks() -> ResponseReturnValue:
     return render_template(
         "intake/thanks.html",
         done=done,
+        follow_up_path=link,
         follow_up_url=settings().get_str("app.base_url") + link,
         actions=first_actions().get(done["situation"]),
     )
