@@ -12,7 +12,8 @@ import json
 import logging
 import smtplib
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -32,6 +33,7 @@ from cyberreponse.models import OutboxMail
 logger = logging.getLogger(__name__)
 CLAIM = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
+_QUEUED = "cyberreponse.queued_mail"
 
 # Mail templates: HTML ones are autoescaped, so text from a report can never become markup.
 _templates = Environment(
@@ -82,6 +84,7 @@ def queue_mail(
         next_attempt_at=now(),
     )
     session.add(mail)
+    track_queued(session, mail)
     return mail
 
 
@@ -124,7 +127,8 @@ def build_message(sender: str, recipients: Sequence[str], subject: str, text: st
     return message
 
 
-def send_message(config: SmtpConfig, message: EmailMessage) -> None:
+@contextmanager
+def smtp_connection(config: SmtpConfig) -> Iterator[smtplib.SMTP]:
     """One SMTP conversation. With STARTTLS the server certificate and name are verified;
     a server that does not offer STARTTLS is an error, never a fallback to clear text."""
     with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
@@ -135,7 +139,7 @@ def send_message(config: SmtpConfig, message: EmailMessage) -> None:
             smtp.ehlo()
         if config.username:
             smtp.login(config.username, config.password)
-        smtp.send_message(message)
+        yield smtp
 
 
 @dataclass(frozen=True)
@@ -145,71 +149,109 @@ class DeliveryReport:
     given_up: int
 
 
-def _claim(session: Session, mail_id: int) -> bool:
-    """Take the row for this sender only (the scheduler and a request may run at once)."""
+def track_queued(session: Session, mail: OutboxMail) -> None:
+    session.info.setdefault(_QUEUED, []).append(mail)
+
+
+def take_queued_ids(session: Session) -> list[int]:
+    """Ids of the messages this session queued and committed (to deliver them right away)."""
+    queued: list[OutboxMail] = session.info.pop(_QUEUED, [])
+    return [mail.id for mail in queued if mail.id is not None]
+
+
+def _claim(session: Session, ids: Sequence[int]) -> list[int]:
+    """Take the rows for this sender only (the scheduler and requests may run at once)."""
     current = now()
-    result = session.execute(
+    claimed = session.scalars(
         update(OutboxMail)
         .where(
-            OutboxMail.id == mail_id,
+            OutboxMail.id.in_(ids),
             OutboxMail.sent_at.is_(None),
             or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < current),
         )
         .values(claimed_until=current + CLAIM)
-    )
+        .returning(OutboxMail.id)
+    ).all()
     session.commit()
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return sorted(claimed)
 
 
-def deliver_pending_mail(session: Session, settings: Settings, *, limit: int = 100) -> DeliveryReport:
-    """Send the messages that are due; failures are retried later with a growing delay."""
-    if not settings.get_bool("mail.enabled"):
+def _failed(mail: OutboxMail, error: Exception, max_attempts: int) -> bool:
+    """Record a failed attempt; True when the message is given up."""
+    mail.attempts += 1
+    mail.last_error = f"{type(error).__name__}: {error}"[:300]
+    mail.next_attempt_at = now() + min(timedelta(minutes=2 ** min(mail.attempts - 1, 10)), MAX_BACKOFF)
+    mail.claimed_until = None
+    log_event(
+        logger,
+        "mail.failed",
+        level=logging.WARNING,
+        mail_id=mail.id,
+        kind=mail.kind,
+        attempts=mail.attempts,
+        error=type(error).__name__,
+    )
+    if mail.attempts >= max_attempts:
+        mail.failed_at = now()
+        return True
+    return False
+
+
+def deliver_pending_mail(
+    session: Session, settings: Settings, *, limit: int = 100, only: Sequence[int] | None = None
+) -> DeliveryReport:
+    """Send the messages that are due (or only those given), over one SMTP connection; failures
+    are retried later with a growing delay, and given up after `mail.max_attempts`."""
+    if not settings.get_bool("mail.enabled") or (only is not None and not only):
         return DeliveryReport(0, 0, 0)
     config = SmtpConfig.from_settings(settings)
     max_attempts = settings.get_int("mail.max_attempts")
-    due = session.scalars(
-        select(OutboxMail.id)
-        .where(
-            OutboxMail.sent_at.is_(None), OutboxMail.failed_at.is_(None), OutboxMail.next_attempt_at <= now()
-        )
-        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-        .limit(limit)
-    ).all()
+    query = select(OutboxMail.id).where(
+        OutboxMail.sent_at.is_(None), OutboxMail.failed_at.is_(None), OutboxMail.next_attempt_at <= now()
+    )
+    if only is not None:
+        query = query.where(OutboxMail.id.in_(only))
+    due = session.scalars(query.order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)).all()
     session.rollback()
+    claimed = _claim(session, due) if due else []
+    if not claimed:
+        return DeliveryReport(0, 0, 0)
+    mails = list(
+        session.scalars(select(OutboxMail).where(OutboxMail.id.in_(claimed)).order_by(OutboxMail.id))
+    )
     sent = failed = given_up = 0
-    for mail_id in due:
-        if not _claim(session, mail_id):
-            continue
-        mail = session.get_one(OutboxMail, mail_id)
-        try:
-            message = build_message(
-                config.sender, json.loads(mail.recipients), mail.subject, mail.text_body, mail.html_body
-            )
-            send_message(config, message)
-        except (OSError, smtplib.SMTPException, ValueError) as error:
-            mail.attempts += 1
-            mail.last_error = f"{type(error).__name__}: {error}"[:300]
-            delay = min(timedelta(minutes=2 ** min(mail.attempts - 1, 10)), MAX_BACKOFF)
-            mail.next_attempt_at = now() + delay
-            mail.claimed_until = None
-            if mail.attempts >= max_attempts:
-                mail.failed_at = now()
-                given_up += 1
-            failed += 1
-            log_event(
-                logger,
-                "mail.failed",
-                level=logging.WARNING,
-                mail_id=mail.id,
-                kind=mail.kind,
-                attempts=mail.attempts,
-                error=type(error).__name__,
-            )
-        else:
-            mail.sent_at = now()
-            mail.attempts += 1
-            mail.claimed_until = None
-            sent += 1
-            log_event(logger, "mail.sent", mail_id=mail.id, kind=mail.kind)
-        session.commit()
+    try:
+        with smtp_connection(config) as smtp:
+            for mail in mails:
+                try:
+                    smtp.send_message(
+                        build_message(
+                            config.sender,
+                            json.loads(mail.recipients),
+                            mail.subject,
+                            mail.text_body,
+                            mail.html_body,
+                        )
+                    )
+                except (
+                    smtplib.SMTPRecipientsRefused,
+                    smtplib.SMTPDataError,
+                    smtplib.SMTPSenderRefused,
+                    ValueError,
+                ) as error:
+                    failed += 1
+                    given_up += _failed(mail, error, max_attempts)
+                else:
+                    mail.sent_at = now()
+                    mail.attempts += 1
+                    mail.claimed_until = None
+                    sent += 1
+                    log_event(logger, "mail.sent", mail_id=mail.id, kind=mail.kind)
+    except (OSError, smtplib.SMTPException) as error:
+        # The server is unreachable or broke the conversation: whatever was not sent waits.
+        for mail in mails:
+            if mail.sent_at is None and mail.claimed_until is not None:
+                failed += 1
+                given_up += _failed(mail, error, max_attempts)
+    session.commit()
     return DeliveryReport(sent, failed, given_up)

@@ -354,7 +354,9 @@ def update_incident(
     if not diff:
         return incident
     shown = {
-        field: ["—", "(modifiée)"] if field == "resolution" else [_shown(field, current[field]), _shown(field, value)]
+        field: ["—", "(modifiée)"]
+        if field == "resolution"
+        else [_shown(field, current[field]), _shown(field, value)]
         for field, value in diff.items()
     }
     event = TimelineEvent(kind="status" if "status" in diff else "update", actor=actor.label)

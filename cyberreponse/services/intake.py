@@ -268,7 +268,7 @@ def submit_report(
     )
     sync_obligations(incident)
     token = new_follow_up_link(incident, session)
-    session.flush()
+    _queue_report_mails(session, incident, token, settings)
     audit.record(
         session,
         actor,
@@ -281,7 +281,6 @@ def submit_report(
             "organisation": organisation.siren if organisation else None,
         },
     )
-    _queue_report_mails(session, incident, token, settings)
     session.commit()
     return NewReport(incident, token)
 

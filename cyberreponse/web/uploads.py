@@ -8,10 +8,10 @@ from urllib.parse import quote
 from flask import Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from cyberreponse.mail import deliver_pending_mail
+from cyberreponse.mail import deliver_pending_mail, take_queued_ids
 from cyberreponse.models import Attachment
 from cyberreponse.services.uploads import IncomingFile
-from cyberreponse.web.context import database, settings
+from cyberreponse.web.context import database, db_session, settings
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,15 @@ def deliver_mail_after(response: BaseResponse) -> BaseResponse:
     """Send queued e-mails once the response has gone out: the page never waits for SMTP, and a
     mail server that is down only delays the mail (the scheduler retries it)."""
     db, config = database(), settings()
+    # Only this request's messages: concurrent requests never contend for each other's mail.
+    ids = take_queued_ids(db_session())
+    if not ids:
+        return response
 
     def deliver() -> None:
         try:
             with db.session_scope() as session:
-                deliver_pending_mail(session, config)
+                deliver_pending_mail(session, config, only=ids)
         except Exception:  # never let mail delivery break the request that triggered it
             logger.exception("mail.delivery_failed")
 

@@ -1,0 +1,241 @@
+"""Incident intake and queue, through a real WSGI server (waitress, in its own process) on loopback.
+
+- Form submissions per second, sustained: concurrent clients (threads, each with its own session
+  and CSRF token) post the public form; every report is stored with its obligations, follow-up link,
+  audit row and two queued e-mails, which are delivered after each response to an SMTP server
+  (aiosmtpd) on loopback.
+- Queue page latency (p50/p95) for a signed-in analyst with 10,000 incidents in the database.
+
+Run on SQLite (a file) and PostgreSQL (`postgresql+psycopg://postgres@127.0.0.1:5432`, a database of
+its own created and dropped here; set BENCH_POSTGRES_URL to change the server).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import requests
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+SUBMISSIONS = 1000
+CLIENTS = 16
+QUEUE_INCIDENTS = 10_000
+QUEUE_REQUESTS = 200
+PASSWORD = "Correct horse battery staple 42"
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _environ(database_url: str, smtp_port: int) -> dict[str, str]:
+    return {
+        "CYBERREPONSE_SECRET_KEY": "bench-secret-key-" + "0" * 40,
+        "CYBERREPONSE_ENCRYPTION_KEYS": _KEY,
+        "CYBERREPONSE_DATABASE__URL": database_url,
+        "CYBERREPONSE_MAIL__ENABLED": "true",
+        "CYBERREPONSE_MAIL__SMTP_PORT": str(smtp_port),
+        "CYBERREPONSE_INTAKE__REPORT_RATE_LIMIT": "1000000 per minute",
+        "CYBERREPONSE_SECURITY__LOGIN_RATE_LIMIT": "1000 per minute",
+        "CYBERREPONSE_LOGGING__LEVEL": "WARNING",
+        # requests (unlike browsers) never sends Secure cookies over http://127.0.0.1.
+        "CYBERREPONSE_SECURITY__COOKIE_SECURE": "false",
+    }
+
+
+_KEY = Fernet.generate_key().decode()
+
+
+def _serve(environ: dict[str, str], instance: str, ports: Any) -> None:
+    """Child process: the application under waitress, as `cyberreponse serve` runs it."""
+    import logging
+
+    import waitress
+
+    from cyberreponse import create_app
+    from cyberreponse.config import load_settings
+    from cyberreponse.crypto import Keyring, install_keyring
+
+    logging.getLogger("waitress").setLevel(logging.ERROR)
+    settings = load_settings(environ=environ, instance_path=Path(instance))
+    install_keyring(Keyring(settings.get_list("security.encryption_keys")))
+    app = create_app(settings=settings)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=settings.get_int("server.threads"))
+    ports.put(server.effective_port)  # type: ignore[union-attr]
+    server.run()
+
+
+def _prepare(database_url: str) -> tuple[str, str]:
+    """Schema, an analyst with TOTP, 10,000 incidents; returns the analyst's e-mail and TOTP secret."""
+    from cyberreponse.clock import now
+    from cyberreponse.crypto import Keyring, install_keyring
+    from cyberreponse.db import Database
+    from cyberreponse.migrate import upgrade
+    from cyberreponse.models import Incident, Organisation, User
+    from cyberreponse.services.passwords import hash_password
+
+    install_keyring(Keyring([_KEY]))
+    database = Database.from_url(database_url)
+    with database.engine.begin() as connection:
+        upgrade(connection)
+    secret = pyotp.random_base32()
+    with database.session_scope() as session:
+        session.add(
+            User(email="bench@example.test", name="Bench", role="analyst", password_hash=hash_password(PASSWORD),
+                 must_change_password=False, totp_secret=secret, totp_enabled=True)
+        )
+        session.execute(
+            insert(Organisation),
+            [{"siren": f"2{number:08d}", "name": f"Commune {number}", "kind": "commune", "nis2_status": "unknown",
+              "active": True, "created_at": now(), "updated_at": now()} for number in range(200)],
+        )
+        org_ids = [row[0] for row in session.execute(text("SELECT id FROM organisation ORDER BY id"))]
+        statuses = ("new", "triage", "in_progress", "contained", "resolved", "closed")
+        severities = (None, "low", "medium", "high", "critical")
+        start = now() - timedelta(days=400)
+        rows = [
+            {
+                "reference": f"CR-2025-{number:05d}", "organisation_id": org_ids[number % len(org_ids)] if number % 4 else None,
+                "organisation_hint": "", "channel": "web_form", "reporter_situation": "unknown",
+                "reporter_name": "Agent", "reporter_role": "", "reporter_email": "agent@example.test", "reporter_phone": "",
+                "ongoing": "unknown", "personal_data_reported": "unknown", "title": f"Incident {number}",
+                "description": "Description " * 40, "reported_at": start + timedelta(minutes=40 * number),
+                "aware_at": start + timedelta(minutes=40 * number), "tlp": "AMBER", "pap": "AMBER",
+                "status": statuses[number % len(statuses)], "severity": severities[number % len(severities)],
+                "significant": False, "personal_data_breach": False,
+                "next_due_at": start + timedelta(days=number % 90) if number % 3 == 0 else None,
+                "version": 1, "created_at": now(), "updated_at": now(),
+            }
+            for number in range(1, QUEUE_INCIDENTS + 1)
+        ]
+        session.execute(insert(Incident), rows)
+        session.commit()
+    database.engine.dispose()
+    return "bench@example.test", secret
+
+
+def _token(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token"
+    return match.group(1)
+
+
+def _submit_many(base: str, count: int) -> float:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(2000)
+
+    def client(share: int) -> int:
+        session = requests.Session()
+        token = _token(session.get(f"{base}/signaler", timeout=10).text)
+        done = 0
+        for number in range(share):
+            data = {
+                "csrf_token": token, "organisation": "Commune 17", "name": f"Agent {number}",
+                "email": f"agent{number}@mairie.example.test", "phone": "", "role": "Secrétaire",
+                "situation": "ransomware", "noticed_at": "", "ongoing": "yes", "personal_data": "unknown",
+                "title": "", "description": "Les fichiers du serveur sont chiffrés, une rançon est demandée.",
+            }
+            files = {"attachments": ("capture.png", png, "image/png")} if number % 4 == 0 else None
+            response = session.post(f"{base}/signaler", data=data, files=files, allow_redirects=False, timeout=30)
+            assert response.status_code == 303, response.status_code
+            done += 1
+        return done
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        total = sum(pool.map(client, [count // CLIENTS] * CLIENTS))
+    return total / (time.perf_counter() - started)
+
+
+def _signed_in(base: str, email: str, secret: str) -> requests.Session:
+    session = requests.Session()
+    token = _token(session.get(f"{base}/connexion", timeout=10).text)
+    session.post(f"{base}/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token}, timeout=10)
+    token = _token(session.get(f"{base}/connexion/verification", timeout=10).text)
+    response = session.post(
+        f"{base}/connexion/verification", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token},
+        allow_redirects=False, timeout=10,
+    )
+    assert response.headers.get("Location", "").endswith("/incidents"), response.status_code
+    return session
+
+
+def _latencies(session: requests.Session, url: str) -> tuple[float, float]:
+    timings = []
+    for _ in range(QUEUE_REQUESTS):
+        started = time.perf_counter()
+        response = session.get(url, timeout=10)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
+
+
+def _run_backend(name: str, database_url: str, instance: str) -> dict[str, Any]:
+    from tests.peers.smtp import SmtpServer
+
+    email, secret = _prepare(database_url)
+    smtp = SmtpServer().start()
+    ports: Any = multiprocessing.get_context("fork").Queue()
+    server = multiprocessing.get_context("fork").Process(
+        target=_serve, args=(_environ(database_url, smtp.port), instance, ports), daemon=True
+    )
+    server.start()
+    try:
+        base = f"http://127.0.0.1:{ports.get(timeout=30)}"
+        analyst = _signed_in(base, email, secret)
+        queue = _latencies(analyst, f"{base}/incidents")
+        deadline = _latencies(analyst, f"{base}/incidents?sort=deadline&status=all")
+        _submit_many(base, 64)  # warm-up
+        rate = _submit_many(base, SUBMISSIONS)
+        time.sleep(1)
+        mails = len(smtp.received)
+    finally:
+        server.terminate()
+        server.join(timeout=10)
+        smtp.stop()
+    return {"name": name, "rate": rate, "queue": queue, "deadline": deadline, "mails": mails}
+
+
+def run() -> str:
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ.update({"CYBERREPONSE_SECRET_KEY": "x" * 40, "CYBERREPONSE_ENCRYPTION_KEYS": _KEY})
+        results.append(_run_backend("SQLite (file, WAL)", f"sqlite:///{folder}/bench.sqlite3", folder))
+        admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+        name = "cyberreponse_bench_incidents"
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+        try:
+            results.append(_run_backend("PostgreSQL", url, folder))
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    lines = [
+        "## Incidents: public form and analyst queue",
+        "",
+        f"waitress (8 threads, own process) on 127.0.0.1; {CLIENTS} concurrent clients post {SUBMISSIONS} reports "
+        "(one in four with a 2 kB PNG); each report also queues two e-mails, delivered after the response to "
+        f"an aiosmtpd server on loopback. Queue: {QUEUE_REQUESTS} sequential requests by a signed-in analyst with "
+        f"{QUEUE_INCIDENTS:,} incidents stored. Targets: ≥ 50 submissions/s, queue p95 ≤ 150 ms.",
+        "",
+        "| database | submissions/s | queue p50 (ms) | queue p95 (ms) | by deadline, all: p50 / p95 (ms) | mails delivered |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['name']} | {r['rate']:.0f} | {r['queue'][0]:.1f} | {r['queue'][1]:.1f} | "
+            f"{r['deadline'][0]:.1f} / {r['deadline'][1]:.1f} | {r['mails']} |"
+        )
+    return "\n".join(lines)
