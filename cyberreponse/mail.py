@@ -16,13 +16,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from cyberreponse.clock import now
 from cyberreponse.config import Settings
@@ -113,17 +116,18 @@ class SmtpConfig:
         )
 
 
-def build_message(sender: str, recipients: Sequence[str], subject: str, text: str, html: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = check_header(sender, "sender")
+def build_message(sender: str, recipients: Sequence[str], subject: str, text: str, html: str) -> Message:
+    """A multipart/alternative message (plain text first, HTML second), UTF-8 throughout."""
+    message = MIMEMultipart("alternative")
+    name, address = parseaddr(check_header(sender, "sender"))
+    message["From"] = formataddr((str(Header(name, "utf-8")), address)) if name else address
     message["To"] = ", ".join(check_header(address, "email") for address in recipients)
-    message["Subject"] = check_header(subject, "subject")
+    message["Subject"] = Header(check_header(subject, "subject"), "utf-8").encode()
     message["Date"] = formatdate(localtime=False)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
     return message
 
 
@@ -217,7 +221,12 @@ def deliver_pending_mail(
     if not claimed:
         return DeliveryReport(0, 0, 0)
     mails = list(
-        session.scalars(select(OutboxMail).where(OutboxMail.id.in_(claimed)).order_by(OutboxMail.id))
+        session.scalars(
+            select(OutboxMail)
+            .where(OutboxMail.id.in_(claimed))
+            .options(undefer(OutboxMail.text_body), undefer(OutboxMail.html_body))
+            .order_by(OutboxMail.id)
+        )
     )
     sent = failed = given_up = 0
     try:

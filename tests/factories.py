@@ -77,9 +77,7 @@ def make_user(
 _incident_numbers = itertools.count(50000)
 
 
-def make_incident(
-    session: Session, organisation: Organisation | None = None, **fields: object
-) -> Incident:
+def make_incident(session: Session, organisation: Organisation | None = None, **fields: object) -> Incident:
     """A reported incident (web form, status new) with its obligations; references from 50000
     upwards so that they never collide with those the application allocates in a test."""
     from cyberreponse.clock import now

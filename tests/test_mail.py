@@ -60,13 +60,18 @@ def test_mail_is_kept_and_retried_while_the_smtp_server_is_down(
     # Not retried before its back-off delay, then delivered once the server is back.
     assert deliver_pending_mail(session, settings.with_overrides(smtp_server.settings_overrides())).sent == 0
     with time_machine.travel(now() + timedelta(minutes=3)):
-        assert deliver_pending_mail(session, settings.with_overrides(smtp_server.settings_overrides())).sent == 1
+        assert (
+            deliver_pending_mail(session, settings.with_overrides(smtp_server.settings_overrides())).sent == 1
+        )
     assert len(smtp_server.wait_for(1)) == 1
 
 
 @pytest.mark.parametrize(
     ("recipient", "subject"),
-    [("victime@example.test\r\nBcc: autre@example.test", "Sujet"), ("victime@example.test", "Sujet\r\nBcc: x@y.test")],
+    [
+        ("victime@example.test\r\nBcc: autre@example.test", "Sujet"),
+        ("victime@example.test", "Sujet\r\nBcc: x@y.test"),
+    ],
 )
 def test_cr_lf_in_address_or_subject_is_refused(session: Session, recipient: str, subject: str) -> None:
     with pytest.raises(Invalid):
@@ -74,9 +79,13 @@ def test_cr_lf_in_address_or_subject_is_refused(session: Session, recipient: str
     assert session.scalars(select(OutboxMail)).first() is None
 
 
-def test_report_text_is_escaped_in_html_mail(session: Session, settings: Settings, smtp_server: SmtpServer) -> None:
+def test_report_text_is_escaped_in_html_mail(
+    session: Session, settings: Settings, smtp_server: SmtpServer
+) -> None:
     payload = "<script>alert(1)</script>{{7*7}}"
-    queue_mail(session, "test", ["a@example.test"], "Sujet", "deadline_reminder", {**CONTEXT, "label": payload})
+    queue_mail(
+        session, "test", ["a@example.test"], "Sujet", "deadline_reminder", {**CONTEXT, "label": payload}
+    )
     session.commit()
     deliver_pending_mail(session, settings.with_overrides(smtp_server.settings_overrides()))
     [mail] = smtp_server.wait_for(1)
@@ -113,7 +122,11 @@ def test_starttls_verifies_the_server_certificate(
         assert "SSLCertVerificationError" in session.scalars(select(OutboxMail)).one().last_error
         trusted = settings.with_overrides(
             server.settings_overrides(
-                **{"mail.smtp_host": "localhost", "mail.smtp_starttls": True, "mail.smtp_ca_file": str(ca_file)}
+                **{
+                    "mail.smtp_host": "localhost",
+                    "mail.smtp_starttls": True,
+                    "mail.smtp_ca_file": str(ca_file),
+                }
             )
         )
         with time_machine.travel(now() + timedelta(minutes=3)):
@@ -123,7 +136,9 @@ def test_starttls_verifies_the_server_certificate(
         server.stop()
 
 
-def test_nothing_is_sent_when_mail_is_disabled(session: Session, settings: Settings, smtp_server: SmtpServer) -> None:
+def test_nothing_is_sent_when_mail_is_disabled(
+    session: Session, settings: Settings, smtp_server: SmtpServer
+) -> None:
     queue_mail(session, "test", ["a@example.test"], "Sujet", "deadline_reminder", CONTEXT)
     session.commit()
     assert deliver_pending_mail(session, settings).sent == 0

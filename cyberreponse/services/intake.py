@@ -233,9 +233,7 @@ def submit_report(
     detected_at = noticed if isinstance(noticed, datetime) else None
     situation = str(clean["situation"])
     title = str(clean["title"]) or SITUATION_LABELS[situation]
-    reference = allocate_reference(session, in_paris(reported_at).year)
     incident = Incident(
-        reference=reference,
         organisation=organisation,
         organisation_hint=str(clean["organisation"]),
         channel=channel,
@@ -254,20 +252,28 @@ def submit_report(
         aware_at=detected_at or reported_at,
         assignee_id=actor.user_id if channel == "phone" else None,
     )
-    session.add(incident)
-    attach(
-        incident, files, by=str(clean["name"]) if channel == "web_form" else actor.label, source="reporter"
-    )
-    incident.timeline.append(
-        TimelineEvent(
-            at=reported_at,
-            kind="reported",
-            actor=actor.label if channel == "phone" else "déclarant",
-            details={"channel": channel, "situation": situation, "attachments": len(files)},
+    # Everything is built before the first write: the counter row (and, on SQLite, the database's
+    # write lock) is then held only from the reference's allocation to the commit.
+    with session.no_autoflush:
+        session.add(incident)
+        attach(
+            incident,
+            files,
+            by=str(clean["name"]) if channel == "web_form" else actor.label,
+            source="reporter",
         )
-    )
-    sync_obligations(incident)
-    token = new_follow_up_link(incident, session)
+        incident.timeline.append(
+            TimelineEvent(
+                at=reported_at,
+                kind="reported",
+                actor=actor.label if channel == "phone" else "déclarant",
+                details={"channel": channel, "situation": situation, "attachments": len(files)},
+            )
+        )
+        sync_obligations(incident)
+        token = new_follow_up_link(incident, session)
+        reference = allocate_reference(session, in_paris(reported_at).year)
+        incident.reference = reference
     _queue_report_mails(session, incident, token, settings)
     audit.record(
         session,

@@ -78,7 +78,9 @@ def report_an_attack(page: Page, live: LiveApp, screenshot: Path) -> tuple[str, 
     page.get_by_label("Nom et prénom").fill("Claire Martin")
     page.get_by_label("E-mail", exact=True).fill("claire.martin@mairie.example.test")
     page.get_by_label("Des fichiers sont chiffrés ou illisibles, une rançon est demandée").check()
-    page.get_by_label("Décrivez ce que vous avez constaté").fill("Un message demande une rançon sur le serveur.")
+    page.get_by_label("Décrivez ce que vous avez constaté").fill(
+        "Un message demande une rançon sur le serveur."
+    )
     page.get_by_label("Pièces jointes (facultatif)").set_input_files(str(screenshot))
     page.get_by_role("button", name="Envoyer le signalement").click()
     expect(page.get_by_role("heading", name="Votre signalement est enregistré")).to_be_visible()
@@ -126,7 +128,9 @@ def test_report_triage_and_shared_answer_in_a_real_browser(
     expect(staff.locator("#status")).to_have_text("En cours de qualification")
 
     comment = staff.locator("#comment-form")
-    comment.get_by_label("Nouveau message").fill("Nous avons bien reçu votre capture. Débranchez le serveur du réseau.")
+    comment.get_by_label("Nouveau message").fill(
+        "Nous avons bien reçu votre capture. Débranchez le serveur du réseau."
+    )
     comment.get_by_label("Partagé avec le déclarant (et le membre)").check()
     comment.get_by_role("button", name="Ajouter le message").click()
     expect(staff.get_by_text("Message partagé avec le déclarant.")).to_be_visible()

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.db
 def separate_database(tmp_path: Path, worker_id: str) -> Iterator[Database]:
     base = postgres_url()
     if base:
-        checkout = hashlib.sha1(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
+        checkout = hashlib.sha256(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
         url = fresh_postgres_database(base, f"cyberreponse_race_{checkout}_{worker_id}")
     else:
         url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
@@ -45,7 +45,9 @@ def test_concurrent_reports_get_distinct_consecutive_references(
     def report(number: int) -> str:
         with separate_database.session_scope() as session:
             form = intake.ReportForm(
-                name=f"Agent {number}", email=f"agent{number}@mairie.example.test", situation="unknown",
+                name=f"Agent {number}",
+                email=f"agent{number}@mairie.example.test",
+                situation="unknown",
                 description="Test de charge",
             )
             return intake.submit_report(session, intake_actor(), form, [], settings).incident.reference
@@ -74,11 +76,19 @@ def test_a_save_racing_another_commit_is_refused_not_overwritten(separate_databa
     try:
         assert incidents.get_incident(racing, actor, reference).version == 1  # read before the other save
         incidents.update_incident(
-            first, actor, reference, incidents.TriageChanges(status="triage", severity="high"), expected_version=1
+            first,
+            actor,
+            reference,
+            incidents.TriageChanges(status="triage", severity="high"),
+            expected_version=1,
         )
         with pytest.raises(Conflict) as refused:
             incidents.update_incident(
-                racing, actor, reference, incidents.TriageChanges(status="triage", severity="low"), expected_version=1
+                racing,
+                actor,
+                reference,
+                incidents.TriageChanges(status="triage", severity="low"),
+                expected_version=1,
             )
         assert refused.value.changes.get("Gravité") == ("Élevée", "Faible")
     finally:

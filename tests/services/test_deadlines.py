@@ -57,7 +57,9 @@ def test_final_report_is_one_calendar_month_after_the_actual_notification_clampe
     notified = datetime.fromisoformat("2027-01-31T15:00:00+01:00")
     facts = IncidentFacts(utc(2027, 1, 29), "important", True, False, done={"nis2_notification": notified})
     assert in_paris(dues(facts)["nis2_final_report"]).isoformat() == "2027-02-28T15:00:00+01:00"  # type: ignore[arg-type]
-    leap = IncidentFacts(utc(2028, 1, 29), "important", True, False, done={"nis2_notification": notified.replace(year=2028)})
+    leap = IncidentFacts(
+        utc(2028, 1, 29), "important", True, False, done={"nis2_notification": notified.replace(year=2028)}
+    )
     assert in_paris(dues(leap)["nis2_final_report"]).isoformat() == "2028-02-29T15:00:00+01:00"  # type: ignore[arg-type]
 
 
@@ -107,7 +109,11 @@ def test_flags_set_after_creation_add_deadlines_and_cleared_flags_drop_open_ones
     incident.significant = True
     incident.personal_data_breach = True
     sync_obligations(incident)
-    assert {o.kind for o in incident.obligations} >= {"nis2_early_warning", "nis2_notification", "cnil_notification"}
+    assert {o.kind for o in incident.obligations} >= {
+        "nis2_early_warning",
+        "nis2_notification",
+        "cnil_notification",
+    }
     assert incident.next_due_at == utc(2026, 11, 29, 9, 0)
 
     mark_done(session, system_actor("test"), incident, "nis2_early_warning")
@@ -154,5 +160,7 @@ def test_no_reminder_for_done_obligations_or_closed_incidents(
     sync_obligations(incident)
     session.commit()
     with time_machine.travel(utc(2026, 12, 2), tick=False):
-        assert send_deadline_reminders(session, settings.with_overrides(smtp_server.settings_overrides())) == 0
+        assert (
+            send_deadline_reminders(session, settings.with_overrides(smtp_server.settings_overrides())) == 0
+        )
     assert all(o.reminder_sent_at is None for o in session.query(Obligation))

@@ -8,9 +8,18 @@ import zipfile
 import pytest
 
 from cyberreponse.errors import Invalid
-from cyberreponse.services.uploads import IncomingFile, UploadLimits, check_file, check_files, safe_display_name, sniff
+from cyberreponse.services.uploads import (
+    IncomingFile,
+    UploadLimits,
+    check_file,
+    check_files,
+    safe_display_name,
+    sniff,
+)
 
-LIMITS = UploadLimits(max_files=5, max_file_bytes=1024 * 1024, max_zip_entries=10, max_zip_uncompressed=10 * 1024 * 1024)
+LIMITS = UploadLimits(
+    max_files=5, max_file_bytes=1024 * 1024, max_zip_entries=10, max_zip_uncompressed=10 * 1024 * 1024
+)
 
 
 def zip_of(entries: dict[str, bytes]) -> bytes:

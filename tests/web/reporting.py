@@ -37,7 +37,9 @@ def file_field(name: str, content: bytes) -> tuple[io.BytesIO, str]:
     return (io.BytesIO(content), name)
 
 
-def submit(client: FlaskClient, files: list[tuple[str, bytes]] | None = None, **overrides: Any) -> TestResponse:
+def submit(
+    client: FlaskClient, files: list[tuple[str, bytes]] | None = None, **overrides: Any
+) -> TestResponse:
     data = report_data(**overrides)
     data.setdefault("csrf_token", csrf_token(client, "/signaler"))
     if files:

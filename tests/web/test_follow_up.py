@@ -17,7 +17,9 @@ from tests.web.reporting import PNG, text_of
 pytestmark = pytest.mark.db
 
 
-def test_follow_up_page_shows_reference_and_status_in_plain_french(client: FlaskClient, session: Session) -> None:
+def test_follow_up_page_shows_reference_and_status_in_plain_french(
+    client: FlaskClient, session: Session
+) -> None:
     incident = make_incident(session, None, status="in_progress")
     token = make_follow_up_link(session, incident)
     session.commit()
@@ -48,7 +50,9 @@ def test_a_renewed_link_replaces_the_old_one(client: FlaskClient, session: Sessi
     assert session.scalars(select(OutboxMail).where(OutboxMail.kind == "follow_up_link")).one()
 
 
-def test_reporter_adds_a_message_and_a_file_seen_by_the_analyst(client: FlaskClient, session: Session) -> None:
+def test_reporter_adds_a_message_and_a_file_seen_by_the_analyst(
+    client: FlaskClient, session: Session
+) -> None:
     analyst = make_user(session, "analyst")
     incident = make_incident(session, None)
     token = make_follow_up_link(session, incident)
@@ -77,8 +81,11 @@ def test_a_refused_file_on_the_follow_up_page_stores_nothing(client: FlaskClient
     session.commit()
     response = client.post(
         f"/suivi/{token}",
-        data={"body": "Voici le programme", "attachments": [(io.BytesIO(b"\x7fELF" + bytes(64)), "virus.pdf")],
-              "csrf_token": csrf_token(client, f"/suivi/{token}")},
+        data={
+            "body": "Voici le programme",
+            "attachments": [(io.BytesIO(b"\x7fELF" + bytes(64)), "virus.pdf")],
+            "csrf_token": csrf_token(client, f"/suivi/{token}"),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 400 and "est un programme" in text_of(response)
@@ -92,5 +99,7 @@ def test_follow_up_messages_need_csrf_and_are_rate_limited(client: FlaskClient, 
     session.commit()
     assert client.post(f"/suivi/{token}", data={"body": "sans jeton"}).status_code == 400
     csrf = csrf_token(client, f"/suivi/{token}")
-    statuses = [client.post(f"/suivi/{token}", data={"body": "", "csrf_token": csrf}).status_code for _ in range(11)]
+    statuses = [
+        client.post(f"/suivi/{token}", data={"body": "", "csrf_token": csrf}).status_code for _ in range(11)
+    ]
     assert statuses[-1] == 429 and 400 in statuses

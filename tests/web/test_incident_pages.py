@@ -59,7 +59,8 @@ def post_triage(client: FlaskClient, incident: Incident, form: dict[str, str]) -
 
 def test_staff_land_on_the_queue_after_signing_in(client: FlaskClient, analyst: User) -> None:
     response = client.post(
-        "/connexion", data={"email": analyst.email, "password": "x", "csrf_token": csrf_token(client, "/connexion")}
+        "/connexion",
+        data={"email": analyst.email, "password": "x", "csrf_token": csrf_token(client, "/connexion")},
     )
     login(client, analyst)
     assert client.get("/connexion").headers["Location"].endswith("/incidents")
@@ -68,7 +69,9 @@ def test_staff_land_on_the_queue_after_signing_in(client: FlaskClient, analyst: 
 
 def test_queue_filters_sorts_and_pages(client: FlaskClient, session: Session, analyst: User) -> None:
     commune = make_organisation(session, "Commune de Loches")
-    urgent = make_incident(session, commune, severity="critical", assignee=analyst, status="triage", title="Urgent")
+    urgent = make_incident(
+        session, commune, severity="critical", assignee=analyst, status="triage", title="Urgent"
+    )
     make_incident(session, None, severity="low", title="Mineur")
     make_incident(session, commune, status="closed", title="Ancien")
     for number in range(55):
@@ -77,12 +80,15 @@ def test_queue_filters_sorts_and_pages(client: FlaskClient, session: Session, an
     login(client, analyst)
     page = text_of(client.get("/incidents"))
     assert "(57)" in page and "Page 1 sur 2" in page and "Ancien" not in page
-    assert urgent.reference in text_of(client.get(f"/incidents?severity=critical"))
+    assert urgent.reference in text_of(client.get("/incidents?severity=critical"))
     by_org = text_of(client.get(f"/incidents?organisation={commune.siren}&status=all"))
     assert "Urgent" in by_org and "Ancien" in by_org and "Mineur" not in by_org
     mine = text_of(client.get(f"/incidents?assignee={analyst.public_id}"))
     assert "(1)" in mine
-    first_row = re.search(r"<tbody>\s*<tr>\s*<td><a[^>]*>([^<]+)</a>", client.get("/incidents?sort=severity").get_data(as_text=True))
+    first_row = re.search(
+        r"<tbody>\s*<tr>\s*<td><a[^>]*>([^<]+)</a>",
+        client.get("/incidents?sort=severity").get_data(as_text=True),
+    )
     assert first_row and first_row.group(1) == urgent.reference
 
 
@@ -96,14 +102,23 @@ def test_queue_sorts_by_next_deadline(client: FlaskClient, session: Session, ana
     assert html.index(sooner.reference) < html.index(later.reference)
 
 
-def test_triage_saves_fields_records_timeline_and_audit(client: FlaskClient, session: Session, analyst: User) -> None:
+def test_triage_saves_fields_records_timeline_and_audit(
+    client: FlaskClient, session: Session, analyst: User
+) -> None:
     commune = make_organisation(session, "Commune d'Amboise", nis2_status="important")
     incident = make_incident(session, None)
     session.commit()
     login(client, analyst)
     form = triage_form(
-        client, incident, status="triage", organisation=commune.siren, rsit_class="malicious-code",
-        rsit_type="infected-system", severity="high", assignee=analyst.public_id, significant="on",
+        client,
+        incident,
+        status="triage",
+        organisation=commune.siren,
+        rsit_class="malicious-code",
+        rsit_type="infected-system",
+        severity="high",
+        assignee=analyst.public_id,
+        significant="on",
     )
     status, _ = post_triage(client, incident, form)
     assert status == 303
@@ -141,11 +156,15 @@ def test_workflow_and_forged_values_are_refused_and_nothing_changes(
     assert incident.status == start and incident.version == 1
 
 
-def test_duplicate_keeps_the_reference_of_the_original(client: FlaskClient, session: Session, analyst: User) -> None:
+def test_duplicate_keeps_the_reference_of_the_original(
+    client: FlaskClient, session: Session, analyst: User
+) -> None:
     original, copy = make_incident(session, None), make_incident(session, None)
     session.commit()
     login(client, analyst)
-    status, _ = post_triage(client, copy, triage_form(client, copy, status="duplicate", duplicate_of=original.reference))
+    status, _ = post_triage(
+        client, copy, triage_form(client, copy, status="duplicate", duplicate_of=original.reference)
+    )
     assert status == 303
     session.refresh(copy)
     assert copy.status == "duplicate" and copy.duplicate_of_id == original.id
@@ -195,8 +214,23 @@ def test_shared_comment_reaches_the_reporter_internal_note_does_not(
     session.commit()
     login(client, analyst)
     url = f"/incidents/{incident.reference}/commentaires"
-    client.post(url, data={"body": "Note interne : piste RDP", "visibility": "internal", "csrf_token": csrf_token(client, f"/incidents/{incident.reference}")})
-    client.post(url, data={"body": "Merci, nous vous rappelons.", "visibility": "shared", "csrf_token": csrf_token(client, f"/incidents/{incident.reference}")}, buffered=True)
+    client.post(
+        url,
+        data={
+            "body": "Note interne : piste RDP",
+            "visibility": "internal",
+            "csrf_token": csrf_token(client, f"/incidents/{incident.reference}"),
+        },
+    )
+    client.post(
+        url,
+        data={
+            "body": "Merci, nous vous rappelons.",
+            "visibility": "shared",
+            "csrf_token": csrf_token(client, f"/incidents/{incident.reference}"),
+        },
+        buffered=True,
+    )
     page = text_of(app.test_client().get(f"/suivi/{token}"))
     assert "Merci, nous vous rappelons." in page and "piste RDP" not in page
     [mail] = smtp_server.wait_for(1)
@@ -212,7 +246,10 @@ def test_observables_are_normalised_deduplicated_and_shown_defanged(
     login(client, analyst)
     url = f"/incidents/{incident.reference}/observables"
     token = csrf_token(client, f"/incidents/{incident.reference}")
-    response = client.post(url, data={"kind": "domain", "value": "Evil.Example.TEST\nevil[.]example[.]test\n", "csrf_token": token})
+    response = client.post(
+        url,
+        data={"kind": "domain", "value": "Evil.Example.TEST\nevil[.]example[.]test\n", "csrf_token": token},
+    )
     assert response.status_code == 303
     assert [o.value for o in session.scalars(select(Observable))] == ["evil.example.test"]
     page = text_of(client.get(f"/incidents/{incident.reference}"))
@@ -222,11 +259,20 @@ def test_observables_are_normalised_deduplicated_and_shown_defanged(
     assert session.scalars(select(Observable).where(Observable.kind == "ipv4")).first() is None
 
 
-def test_attachments_are_always_downloaded_never_rendered(client: FlaskClient, session: Session, analyst: User) -> None:
+def test_attachments_are_always_downloaded_never_rendered(
+    client: FlaskClient, session: Session, analyst: User
+) -> None:
     incident = make_incident(session, None)
     incident.attachments.append(
-        Attachment(uploaded_by="x", source="reporter", display_name="page piégée.txt", sniffed_type="text",
-                   size=40, sha256="a" * 64, content=b"<html><script>alert(1)</script></html>")
+        Attachment(
+            uploaded_by="x",
+            source="reporter",
+            display_name="page piégée.txt",
+            sniffed_type="text",
+            size=40,
+            sha256="a" * 64,
+            content=b"<html><script>alert(1)</script></html>",
+        )
     )
     session.commit()
     login(client, analyst)
@@ -234,7 +280,9 @@ def test_attachments_are_always_downloaded_never_rendered(client: FlaskClient, s
     response = client.get(f"/incidents/{incident.reference}/pieces-jointes/{attachment.public_id}")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/octet-stream"
-    assert response.headers["Content-Disposition"] == "attachment; filename*=UTF-8''" + quote("page piégée.txt", safe="")
+    assert response.headers["Content-Disposition"] == "attachment; filename*=UTF-8''" + quote(
+        "page piégée.txt", safe=""
+    )
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.data == b"<html><script>alert(1)</script></html>"
@@ -249,12 +297,20 @@ def test_staff_upload_is_checked_and_hashed(client: FlaskClient, session: Sessio
     import hashlib
     import io
 
-    ok = client.post(url, data={"attachments": [(io.BytesIO(PNG), "écran.png")], "csrf_token": token}, content_type="multipart/form-data")
+    ok = client.post(
+        url,
+        data={"attachments": [(io.BytesIO(PNG), "écran.png")], "csrf_token": token},
+        content_type="multipart/form-data",
+    )
     assert ok.status_code == 303
     stored = session.scalars(select(Attachment)).one()
     assert stored.sha256 == hashlib.sha256(PNG).hexdigest() and stored.source == "staff"
     assert stored.sha256 in text_of(client.get(f"/incidents/{incident.reference}"))
-    bad = client.post(url, data={"attachments": [(io.BytesIO(b"MZ" + bytes(50)), "outil.png")], "csrf_token": token}, content_type="multipart/form-data")
+    bad = client.post(
+        url,
+        data={"attachments": [(io.BytesIO(b"MZ" + bytes(50)), "outil.png")], "csrf_token": token},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 400 and len(session.scalars(select(Attachment)).all()) == 1
 
 
@@ -267,12 +323,24 @@ def test_member_reads_own_incident_without_internal_items_and_cannot_write(
     incident.observables.append(Observable(kind="ipv4", value="192.0.2.7", internal=True, created_by="a"))
     incident.observables.append(Observable(kind="ipv4", value="198.51.100.9", internal=False, created_by="a"))
     incident.attachments.append(
-        Attachment(uploaded_by="a", source="staff", internal=True, display_name="analyse.txt",
-                   sniffed_type="text", size=3, sha256="b" * 64, content=b"abc")
+        Attachment(
+            uploaded_by="a",
+            source="staff",
+            internal=True,
+            display_name="analyse.txt",
+            sniffed_type="text",
+            size=3,
+            sha256="b" * 64,
+            content=b"abc",
+        )
     )
     session.commit()
-    add_comment(session, system_actor("test"), incident.reference, "Piste interne", shared=False, settings=settings)
-    add_comment(session, system_actor("test"), incident.reference, "Message partagé", shared=True, settings=settings)
+    add_comment(
+        session, system_actor("test"), incident.reference, "Piste interne", shared=False, settings=settings
+    )
+    add_comment(
+        session, system_actor("test"), incident.reference, "Message partagé", shared=True, settings=settings
+    )
     login(client, member)
     page = text_of(client.get(f"/incidents/{incident.reference}"))
     assert "Message partagé" in page and "Piste interne" not in page
@@ -282,23 +350,40 @@ def test_member_reads_own_incident_without_internal_items_and_cannot_write(
     hidden = incident.attachments[0].public_id
     assert client.get(f"/incidents/{incident.reference}/pieces-jointes/{hidden}").status_code == 404
     token = csrf_token(client, "/compte")
-    assert client.post(f"/incidents/{incident.reference}/triage", data={"csrf_token": token, "version": "1"}).status_code == 403
+    assert (
+        client.post(
+            f"/incidents/{incident.reference}/triage", data={"csrf_token": token, "version": "1"}
+        ).status_code
+        == 403
+    )
     assert incident.reference in text_of(client.get("/incidents?status=all"))
 
 
-def test_marking_an_obligation_done_records_who_and_when(client: FlaskClient, session: Session, analyst: User) -> None:
+def test_marking_an_obligation_done_records_who_and_when(
+    client: FlaskClient, session: Session, analyst: User
+) -> None:
     incident = make_incident(session, None, personal_data_breach=True)
     session.commit()
     login(client, analyst)
     token = csrf_token(client, f"/incidents/{incident.reference}")
-    client.post(f"/incidents/{incident.reference}/obligations", data={"kind": "cnil_notification", "csrf_token": token})
+    client.post(
+        f"/incidents/{incident.reference}/obligations",
+        data={"kind": "cnil_notification", "csrf_token": token},
+    )
     page = text_of(client.get(f"/incidents/{incident.reference}"))
     assert "Fait le" in page and analyst.email in page
-    assert client.post(f"/incidents/{incident.reference}/obligations", data={"kind": "forged", "csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            f"/incidents/{incident.reference}/obligations", data={"kind": "forged", "csrf_token": token}
+        ).status_code
+        == 303
+    )
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "incident.obligation_done")).one()
 
 
-def test_overdue_deadlines_are_highlighted_with_time_remaining(client: FlaskClient, session: Session, analyst: User) -> None:
+def test_overdue_deadlines_are_highlighted_with_time_remaining(
+    client: FlaskClient, session: Session, analyst: User
+) -> None:
     incident = make_incident(session, None, personal_data_breach=True)
     session.commit()
     login(client, analyst)
@@ -309,18 +394,32 @@ def test_overdue_deadlines_are_highlighted_with_time_remaining(client: FlaskClie
     assert 'class="overdue"' in html and "En retard de 8 h" in html
 
 
-def test_phone_intake_creates_an_incident_assigned_to_the_analyst(client: FlaskClient, session: Session, analyst: User) -> None:
+def test_phone_intake_creates_an_incident_assigned_to_the_analyst(
+    client: FlaskClient, session: Session, analyst: User
+) -> None:
     login(client, analyst)
     data = {
-        "organisation": "", "name": "M. le Maire", "role": "Maire", "email": "", "phone": "06 00 00 00 00",
-        "situation": "payment_fraud", "noticed_at": "", "ongoing": "no", "personal_data": "no", "title": "",
+        "organisation": "",
+        "name": "M. le Maire",
+        "role": "Maire",
+        "email": "",
+        "phone": "06 00 00 00 00",
+        "situation": "payment_fraud",
+        "noticed_at": "",
+        "ongoing": "no",
+        "personal_data": "no",
+        "title": "",
         "description": "Demande de changement de RIB d'un fournisseur.",
         "csrf_token": csrf_token(client, "/incidents/appel"),
     }
     response = client.post("/incidents/appel", data=data)
     assert response.status_code == 303
     incident = session.scalars(select(Incident)).one()
-    assert (incident.channel, incident.assignee_id, incident.reporter_phone) == ("phone", analyst.id, "06 00 00 00 00")
+    assert (incident.channel, incident.assignee_id, incident.reporter_phone) == (
+        "phone",
+        analyst.id,
+        "06 00 00 00 00",
+    )
 
 
 def test_members_and_anonymous_cannot_use_the_phone_sheet(client: FlaskClient, session: Session) -> None:

@@ -56,9 +56,9 @@ def test_a_report_with_an_attachment_gets_a_reference_a_follow_up_link_and_first
 def test_report_text_contact_and_files_are_encrypted_and_the_link_stored_hashed(
     client: FlaskClient, session: Session, connection: Connection
 ) -> None:
-    page = client.get(submit(client, files=[("note.txt", b"mot-de-passe-vole")]).headers["Location"]).get_data(
-        as_text=True
-    )
+    page = client.get(
+        submit(client, files=[("note.txt", b"mot-de-passe-vole")]).headers["Location"]
+    ).get_data(as_text=True)
     token = follow_up_link(page).rsplit("/", 1)[1]
     row = connection.execute(text("SELECT description, reporter_email, title FROM incident")).one()
     assert "rançon" not in row[0] and "claire" not in row[1] and row[0].startswith("gAAAA")
@@ -89,7 +89,9 @@ def test_report_is_saved_even_when_the_mail_server_is_down(
 ) -> None:
     from tests.peers.smtp import closed_port
 
-    app = create_app(settings=settings.with_overrides({"mail.enabled": True, "mail.smtp_port": closed_port()}), database=db)
+    app = create_app(
+        settings=settings.with_overrides({"mail.enabled": True, "mail.smtp_port": closed_port()}), database=db
+    )
     response = submit(app.test_client())
     assert response.status_code == 303
     assert count(session, Incident) == 1
@@ -97,7 +99,9 @@ def test_report_is_saved_even_when_the_mail_server_is_down(
     assert len(queued) == 2 and all(m.sent_at is None and m.attempts == 1 for m in queued)
 
 
-def test_every_field_is_redisplayed_as_typed_with_french_messages(client: FlaskClient, session: Session) -> None:
+def test_every_field_is_redisplayed_as_typed_with_french_messages(
+    client: FlaskClient, session: Session
+) -> None:
     response = submit(
         client, name="", email="pas-une-adresse", situation="", description="Texte <gardé> tel quel"
     )
@@ -138,7 +142,9 @@ def test_a_post_without_csrf_token_is_refused(client: FlaskClient, session: Sess
     assert count(session, Incident) == 0
 
 
-def test_a_filled_honeypot_stores_nothing_and_tells_a_human_to_call(client: FlaskClient, session: Session) -> None:
+def test_a_filled_honeypot_stores_nothing_and_tells_a_human_to_call(
+    client: FlaskClient, session: Session
+) -> None:
     response = submit(client, site_web="http://spam.test")
     assert response.status_code == 400
     assert "Appelez le CSIRT" in text_of(response)
@@ -239,8 +245,17 @@ def test_references_follow_each_other_within_the_year(client: FlaskClient, sessi
 
 @pytest.mark.parametrize(
     "situation",
-    ["ransomware", "mailbox", "payment_fraud", "website", "suspicious_message", "strange_computer",
-     "data_exposed", "service_down", "unknown"],
+    [
+        "ransomware",
+        "mailbox",
+        "payment_fraud",
+        "website",
+        "suspicious_message",
+        "strange_computer",
+        "data_exposed",
+        "service_down",
+        "unknown",
+    ],
 )
 def test_each_situation_has_a_first_actions_page(client: FlaskClient, situation: str) -> None:
     response = client.get(f"/premiers-gestes/{situation}")

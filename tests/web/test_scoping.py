@@ -24,6 +24,8 @@ pytestmark = pytest.mark.db
 
 # How to build, for a given organisation, a value of each URL parameter that belongs to it.
 ParamBuilder = Callable[[Session, Organisation], str]
+
+
 def _incident_of(session: Session, org: Organisation) -> Incident:
     """One incident per organisation, with an attachment and an observable, shared by the builders
     so that nested URLs (reference + attachment_id) point inside the same incident."""
@@ -32,8 +34,13 @@ def _incident_of(session: Session, org: Organisation) -> Incident:
         incident = make_incident(session, org, title=f"Incident de {org.name}")
         incident.attachments.append(
             Attachment(
-                uploaded_by="t", source="reporter", display_name="preuve.txt", sniffed_type="text",
-                size=5, sha256="0" * 64, content=b"trace",
+                uploaded_by="t",
+                source="reporter",
+                display_name="preuve.txt",
+                sniffed_type="text",
+                size=5,
+                sha256="0" * 64,
+                content=b"trace",
             )
         )
         incident.observables.append(Observable(kind="domain", value=f"{org.siren}.test", created_by="t"))
