@@ -1,5 +1,11 @@
 """All models, imported here so that `Base.metadata` is complete for Alembic and tests."""
 
+from cyberreponse.models.assessment import (
+    ANSWER_SET_STATUSES,
+    Answer,
+    AnswerSet,
+    QuestionnaireSnapshot,
+)
 from cyberreponse.models.audit import AuditEvent
 from cyberreponse.models.base import Base
 from cyberreponse.models.organisation import (
@@ -13,14 +19,18 @@ from cyberreponse.models.organisation import (
 from cyberreponse.models.user import RecoveryCode, User, UserSession, user_organisation
 
 __all__ = [
+    "ANSWER_SET_STATUSES",
     "ASSET_KINDS",
     "NIS2_STATUSES",
     "ORGANISATION_KINDS",
+    "Answer",
+    "AnswerSet",
     "Asset",
     "AuditEvent",
     "Base",
     "Contact",
     "Organisation",
+    "QuestionnaireSnapshot",
     "RecoveryCode",
     "User",
     "UserSession",

@@ -30,10 +30,35 @@ ROLE_LABELS = {
     "analyst": _l("Analyste"),
     "member": _l("Membre (RSSI / référent)"),
 }
+ANSWER_SET_STATUS_LABELS = {
+    "draft": _l("Brouillon"),
+    "submitted": _l("Soumise"),
+}
+# Status of a NIS2 measure (services/scoring/measure_status.py).
+MEASURE_STATUS_LABELS = {
+    "satisfied": _l("Satisfaite"),
+    "partial": _l("Partielle"),
+    "not_satisfied": _l("Non satisfaite"),
+    "unknown": _l("Inconnue"),
+}
+# The two answers that are not an index (services/questionnaire.py).
+SPECIAL_ANSWER_LABELS = {
+    "unknown": _l("Je ne sais pas"),
+    "not_applicable": _l("Non applicable"),
+}
+QUESTION_WEIGHT_LABELS = {
+    "1": _l("utile"),
+    "2": _l("importante"),
+    "3": _l("essentielle"),
+}
 
 ALL_LABELS = {
     "kind": ORGANISATION_KIND_LABELS,
     "nis2": NIS2_STATUS_LABELS,
     "asset": ASSET_KIND_LABELS,
     "role": ROLE_LABELS,
+    "answer_set": ANSWER_SET_STATUS_LABELS,
+    "measure_status": MEASURE_STATUS_LABELS,
+    "special_answer": SPECIAL_ANSWER_LABELS,
+    "weight": QUESTION_WEIGHT_LABELS,
 }
