@@ -59,7 +59,7 @@ def _french(value: float | None) -> str:
 
 
 def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+    return f"{count} {one if count == 1 else many}."
 
 
 def _status_of(group: GroupScore, thresholds: StatusThresholds) -> MeasureStatus:
