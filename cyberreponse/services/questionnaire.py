@@ -6,6 +6,12 @@ hash is computed over a canonical JSON form (defaults filled in, scales expanded
 and layout do not change it, and the same form is stored with each answer set
 (`questionnaire_snapshot`): an old answer set can always be shown and scored with the exact
 questions it was answered against, whatever the file becomes.
+
+The file lives inside the package, not in a top-level folder like `playbooks/`: it is one
+reference questionnaire that goes with the code scoring it (measure letters, question ids the
+readiness report reads), it must ship in the wheel (package-data `cyberreponse/data/*`), and a
+CSIRT changes it through a release with a new version, not by dropping files in a folder.
+`cyberreponse questionnaire check [PATH]` validates an edited copy.
 """
 
 from __future__ import annotations
@@ -120,8 +126,10 @@ class _Reader:
     def __init__(self, source: str, prefix: str, table: Any) -> None:
         self.source = source
         self.prefix = prefix
+        if table is None:
+            raise DataFileError(source, prefix, "table obligatoire absente")
         if not isinstance(table, dict):
-            raise DataFileError(source, prefix, "une table est attendue")
+            raise DataFileError(source, prefix, f"une table est attendue, trouvé {type(table).__name__}")
         self.table: dict[str, Any] = table
 
     def key(self, name: str) -> str:
@@ -265,6 +273,12 @@ def parse_questionnaire(data: Mapping[str, Any], source: str) -> Questionnaire:
     root.no_other_keys("questionnaire", "measures", "themes", "scales", "questions")
     head = _Reader(source, "questionnaire", root.table.get("questionnaire"))
     head.no_other_keys("id", "version", "title", "introduction")
+    identity = {
+        "id": head.text("id", pattern=_ID),
+        "version": head.text("version", pattern=_VERSION),
+        "title": head.text("title"),
+        "introduction": head.text("introduction"),
+    }
 
     measures_table = _Reader(source, "measures", root.table.get("measures"))
     for letter in measures_table.table:
@@ -307,10 +321,7 @@ def parse_questionnaire(data: Mapping[str, Any], source: str) -> Questionnaire:
             raise DataFileError(source, f"themes.{theme_id}", "thème déclaré mais sans question")
 
     draft = Questionnaire(
-        id=head.text("id", pattern=_ID),
-        version=head.text("version", pattern=_VERSION),
-        title=head.text("title"),
-        introduction=head.text("introduction"),
+        **identity,
         measures=tuple(measures),
         themes=tuple(themes.values()),
         questions=tuple(questions),
