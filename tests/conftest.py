@@ -63,7 +63,7 @@ def database_url(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> st
     base = postgres_url()
     if base:
         # Several checkouts may run their suites at once on this server: one database each.
-        checkout = hashlib.sha1(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
+        checkout = hashlib.sha256(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
         return fresh_postgres_database(base, f"cyberreponse_test_{checkout}_{worker_id}")
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 

@@ -77,7 +77,9 @@ def test_missing_secrets_stop_start_up_with_a_hint(tmp_path: Path) -> None:
 
 def test_bad_encryption_key_is_reported_without_showing_it(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
-        load_settings(environ=environ_for_tests(CYBERREPONSE_ENCRYPTION_KEYS="not-a-key"), instance_path=tmp_path)
+        load_settings(
+            environ=environ_for_tests(CYBERREPONSE_ENCRYPTION_KEYS="not-a-key"), instance_path=tmp_path
+        )
     assert "not-a-key" not in str(caught.value)
     assert "security.encryption_keys" in str(caught.value)
 

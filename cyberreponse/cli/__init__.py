@@ -38,9 +38,9 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from cyberreponse.cli import audit, keys, members, questionnaire, setup, users
+    from cyberreponse.cli import audit, keys, members, questionnaire, scheduler, setup, users
 
-    for module in (setup, members, users, audit, keys, questionnaire):
+    for module in (setup, members, users, audit, keys, scheduler, questionnaire):
         module.register(cli)
 
 

@@ -8,6 +8,7 @@ from cyberreponse.models.assessment import (
 )
 from cyberreponse.models.audit import AuditEvent
 from cyberreponse.models.base import Base
+from cyberreponse.models.jobs import JobLease, JobRun, SchedulerJob
 from cyberreponse.models.organisation import (
     ASSET_KINDS,
     NIS2_STATUSES,
@@ -29,9 +30,12 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Contact",
+    "JobLease",
+    "JobRun",
     "Organisation",
     "QuestionnaireSnapshot",
     "RecoveryCode",
+    "SchedulerJob",
     "User",
     "UserSession",
     "user_organisation",
