@@ -1,7 +1,7 @@
 """create self-assessment tables: questionnaire snapshots, answer sets, answers
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-28 21:03:20.872150
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
