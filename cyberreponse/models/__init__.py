@@ -1,5 +1,6 @@
 """All models, imported here so that `Base.metadata` is complete for Alembic and tests."""
 
+from cyberreponse.models.api_token import ApiToken
 from cyberreponse.models.audit import AuditEvent
 from cyberreponse.models.base import Base
 from cyberreponse.models.organisation import (
@@ -10,17 +11,20 @@ from cyberreponse.models.organisation import (
     Contact,
     Organisation,
 )
+from cyberreponse.models.playbook import PlaybookVersion
 from cyberreponse.models.user import RecoveryCode, User, UserSession, user_organisation
 
 __all__ = [
     "ASSET_KINDS",
     "NIS2_STATUSES",
     "ORGANISATION_KINDS",
+    "ApiToken",
     "Asset",
     "AuditEvent",
     "Base",
     "Contact",
     "Organisation",
+    "PlaybookVersion",
     "RecoveryCode",
     "User",
     "UserSession",
