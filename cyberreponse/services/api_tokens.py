@@ -22,10 +22,10 @@ from cyberreponse.crypto import new_token, token_digest
 from cyberreponse.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from cyberreponse.logs import log_event
 from cyberreponse.models import ApiToken, User
-from cyberreponse.services.authentication import verify_totp
+from cyberreponse.services.authentication import find_user, verify_totp
 from cyberreponse.services.passwords import verify_password
 from cyberreponse.services.scoping import require_admin
-from cyberreponse.services.validation import bounded_text, normalise_email
+from cyberreponse.services.validation import bounded_text
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def issue_token_for_email(
 ) -> tuple[ApiToken, str]:
     """The CLI's way: an administrator issues a token for an account."""
     require_admin(actor)
-    user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
+    user = find_user(session, email)
     if user is None:
         raise NotFound("Aucun compte n'a cette adresse.")
     return issue_token(session, actor, user, name, days, policy)
