@@ -55,11 +55,13 @@ def issue_token(
         raise Invalid("email", "Ce compte est désactivé.")
     label = bounded_text(name, "name", 100, required=True, label="Le nom du jeton")
     secret = new_token(32)
+    moment = now()
     token = ApiToken(
         user_id=user.id,
         name=label,
         token_digest=token_digest(secret),
-        expires_at=now() + _lifetime(days, policy),
+        created_at=moment,
+        expires_at=moment + _lifetime(days, policy),
     )
     session.add(token)
     session.flush()

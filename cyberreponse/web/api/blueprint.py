@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, Request, Response, g, jsonify, request
+from flask import Blueprint, Flask, Request, Response, current_app, g, jsonify, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
@@ -108,7 +108,24 @@ def _authenticate() -> ResponseReturnValue | None:
         return _unauthorized("Jeton d'API invalide, expiré ou révoqué.", "invalid_token")
     user, _token = found
     g.api_actor = actor_for(user, client_ip())
-    return None
+    return _refuse_undeclared_query_parameters()
+
+
+def _refuse_undeclared_query_parameters() -> ResponseReturnValue | None:
+    """Only the query parameters an operation documents are accepted (ASVS 2.2.1): a typo such
+    as `?kinds=` is an error, not a silently ignored filter."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    spec = getattr(view, "openapi_operation", None) or {}
+    declared = {p["name"] for p in spec.get("parameters", []) if p.get("in") == "query"}
+    unknown = sorted(set(request.args) - declared)
+    if not unknown:
+        return None
+    return api_error(
+        400,
+        "invalid",
+        "Paramètre(s) inconnu(s) : " + ", ".join(unknown[:5]) + ".",
+        fields={name: "Paramètre inconnu." for name in unknown[:20]},
+    )
 
 
 @bp.errorhandler(Invalid)
