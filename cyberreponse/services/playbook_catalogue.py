@@ -65,8 +65,11 @@ def parse_duration(text: str) -> timedelta:
 
 
 def describe_duration(delta: timedelta) -> str:
-    """French wording for a delay: "30 min", "4 h", "3 j", "1 j 12 h"."""
+    """French wording for a delay: "30 min", "4 h", "72 h" (legal deadlines read in hours up to
+    three days), "5 j", "1 j 12 h"."""
     minutes = int(delta.total_seconds() // 60)
+    if minutes % 60 == 0 and 0 < minutes <= 72 * 60:
+        return f"{minutes // 60} h"
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     parts = [f"{days} j" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]

@@ -10,6 +10,7 @@ import pytest
 from cyberreponse.config import PROJECT_ROOT
 from cyberreponse.datafiles import DataFileError, DataFileErrors
 from cyberreponse.services.playbook_catalogue import (
+    describe_duration,
     load_catalogue,
     load_playbook_file,
     parse_duration,
@@ -158,6 +159,20 @@ def test_suggest_returns_nothing_for_a_type_no_playbook_covers() -> None:
 )
 def test_iso_8601_durations_are_read(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "wording"),
+    [
+        ("PT30M", "30 min"),
+        ("PT24H", "24 h"),
+        ("PT72H", "72 h"),
+        ("P5D", "5 j"),
+        ("P1DT90M", "1 j 1 h 30 min"),
+    ],
+)
+def test_delays_read_in_french(text: str, wording: str) -> None:
+    assert describe_duration(parse_duration(text)) == wording
 
 
 @pytest.mark.parametrize("text", ["", "P", "PT", "1D", "P1H", "PT1D", "P1DT", "24h", "P-1D"])

@@ -42,7 +42,7 @@ def test_playbook_page_shows_steps_by_phase_with_who_and_when(client: FlaskClien
     assert response.status_code == 200
     assert page.index("Qualification") < page.index("Endiguement") < page.index("Après l'incident")
     assert "Notifier la CNIL dans les 72 heures" in page
-    assert "sous 3 j" in page
+    assert "sous 72 h" in page
     assert "Notification à la CNIL (72 h)" in page
     link = "https://www.cnil.fr/fr/notifier-une-violation-de-donnees-personnelles"
     assert f'<a href="{link}" rel="noopener noreferrer nofollow">' in page
