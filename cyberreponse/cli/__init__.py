@@ -38,9 +38,9 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from cyberreponse.cli import api_tokens, audit, keys, members, playbooks, setup, users
+    from cyberreponse.cli import api_tokens, audit, keys, members, playbooks, scheduler, setup, users
 
-    for module in (setup, members, users, audit, keys, playbooks, api_tokens):
+    for module in (setup, members, users, audit, keys, scheduler, playbooks, api_tokens):
         module.register(cli)
 
 

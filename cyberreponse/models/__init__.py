@@ -3,6 +3,7 @@
 from cyberreponse.models.api_token import ApiToken
 from cyberreponse.models.audit import AuditEvent
 from cyberreponse.models.base import Base
+from cyberreponse.models.jobs import JobLease, JobRun, SchedulerJob
 from cyberreponse.models.organisation import (
     ASSET_KINDS,
     NIS2_STATUSES,
@@ -23,9 +24,12 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Contact",
+    "JobLease",
+    "JobRun",
     "Organisation",
     "PlaybookVersion",
     "RecoveryCode",
+    "SchedulerJob",
     "User",
     "UserSession",
     "user_organisation",

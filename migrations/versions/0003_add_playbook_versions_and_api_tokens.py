@@ -4,7 +4,7 @@ playbook_version: immutable stored playbook definitions, keyed by content hash.
 api_token: bearer tokens (SHA-256 stored), with expiry and revocation.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-28 21:00:43.658055
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
