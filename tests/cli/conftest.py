@@ -10,7 +10,7 @@ import pytest
 
 from cyberreponse.db import Database
 from cyberreponse.migrate import upgrade
-from tests.conftest import test_environ
+from tests.conftest import environ_for_tests
 
 
 @dataclass
@@ -22,7 +22,7 @@ class CliDatabase:
 @pytest.fixture
 def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliDatabase]:
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    for name, value in test_environ(
+    for name, value in environ_for_tests(
         CYBERREPONSE_DATABASE_URL=url, CYBERREPONSE_INSTANCE=str(tmp_path)
     ).items():
         monkeypatch.setenv(name, value)
