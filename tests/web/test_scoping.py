@@ -78,7 +78,7 @@ def test_member_of_commune_a_gets_404_or_403_for_every_route_of_commune_b(
                 reachable.append(rule.rule)
             status_b, body_b = _request(client, method, _url(app, rule, values_b), token)
             checked += 1
-            # The API ignores the browser session (401 without a token): tests/web/test_api_* walk it with tokens.
+            # The API ignores browser sessions (401 without a token); tests/web/test_api_* use tokens.
             allowed = (401, 403, 404, 405) if rule.rule.startswith("/api/") else (403, 404, 405)
             assert status_b in allowed, f"{method} {rule.rule} for commune B answered {status_b}"
             assert commune_b.name not in body_b and "beta-secrete.test" not in body_b
