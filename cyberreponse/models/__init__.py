@@ -1,5 +1,6 @@
 """All models, imported here so that `Base.metadata` is complete for Alembic and tests."""
 
+from cyberreponse.models.api_token import ApiToken
 from cyberreponse.models.assessment import (
     ANSWER_SET_STATUSES,
     Answer,
@@ -17,6 +18,7 @@ from cyberreponse.models.organisation import (
     Contact,
     Organisation,
 )
+from cyberreponse.models.playbook import PlaybookVersion
 from cyberreponse.models.user import RecoveryCode, User, UserSession, user_organisation
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "ORGANISATION_KINDS",
     "Answer",
     "AnswerSet",
+    "ApiToken",
     "Asset",
     "AuditEvent",
     "Base",
@@ -33,6 +36,7 @@ __all__ = [
     "JobLease",
     "JobRun",
     "Organisation",
+    "PlaybookVersion",
     "QuestionnaireSnapshot",
     "RecoveryCode",
     "SchedulerJob",

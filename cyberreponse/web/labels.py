@@ -51,6 +51,39 @@ QUESTION_WEIGHT_LABELS = {
     "2": _l("importante"),
     "3": _l("essentielle"),
 }
+# The public form's plain-French choices (reporter situations).
+SITUATION_LABELS = {
+    "ransomware": _l("Fichiers chiffrés / demande de rançon"),
+    "mailbox_compromised": _l("Messagerie piratée / envoie du spam"),
+    "payment_fraud": _l("Changement de RIB / demande de virement"),
+    "website_defaced": _l("Site web modifié"),
+    "suspicious_message": _l("E-mail ou appel suspect"),
+    "strange_computer": _l("Ordinateur au comportement étrange"),
+    "data_exposed": _l("Données personnelles exposées"),
+    "service_unavailable": _l("Service indisponible"),
+    "unknown": _l("Je ne sais pas"),
+}
+OBLIGATION_LABELS = {
+    "nis2_early_warning": _l("Alerte précoce NIS2 (24 h)"),
+    "nis2_notification": _l("Notification d'incident NIS2 (72 h)"),
+    "nis2_final_report": _l("Rapport final NIS2 (1 mois)"),
+    "csirt_reply": _l("Réponse du CSIRT (24 h après l'alerte précoce)"),
+    "cnil_notification": _l("Notification à la CNIL (72 h)"),
+    "police_complaint": _l("Dépôt de plainte"),
+    "insurer_notice": _l("Déclaration à l'assureur"),
+}
+PHASE_LABELS = {
+    "qualification": _l("Qualification"),
+    "containment": _l("Endiguement"),
+    "eradication": _l("Éradication"),
+    "recovery": _l("Rétablissement"),
+    "post-incident": _l("Après l'incident"),
+}
+ACTOR_LABELS = {
+    "csirt": _l("CSIRT"),
+    "member": _l("Collectivité"),
+    "provider": _l("Prestataire"),
+}
 
 ALL_LABELS = {
     "kind": ORGANISATION_KIND_LABELS,
@@ -61,4 +94,8 @@ ALL_LABELS = {
     "measure_status": MEASURE_STATUS_LABELS,
     "special_answer": SPECIAL_ANSWER_LABELS,
     "weight": QUESTION_WEIGHT_LABELS,
+    "situation": SITUATION_LABELS,
+    "obligation": OBLIGATION_LABELS,
+    "phase": PHASE_LABELS,
+    "actor": ACTOR_LABELS,
 }

@@ -1,7 +1,7 @@
 """create self-assessment tables: questionnaire snapshots, answer sets, answers
 
-Revision ID: 0004
-Revises: 0005
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-28 21:03:20.872150
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0005"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
