@@ -136,6 +136,9 @@ _RULES: dict[str, Rule] = {
     "uploads.max_zip_entries": _int_range(1, 100_000),
     "uploads.max_zip_uncompressed_mb": _int_range(1, 10_000),
     "jobs.lease_seconds": _int_range(3, 3600),
+    "api.token_days": _int_range(1, 3650),
+    "api.token_max_days": _int_range(1, 3650),
+    "api.max_page_size": _int_range(1, 1000),
     "logging.level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
     "logging.format": _choice("json", "text"),
 }

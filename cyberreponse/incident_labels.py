@@ -7,13 +7,13 @@ from __future__ import annotations
 
 SITUATION_LABELS = {
     "ransomware": "Des fichiers sont chiffrés ou illisibles, une rançon est demandée",
-    "mailbox": "Une messagerie est piratée ou envoie des messages non désirés",
+    "mailbox_compromised": "Une messagerie est piratée ou envoie des messages non désirés",
     "payment_fraud": "Une demande de changement de RIB ou de virement inhabituelle",
-    "website": "Le site internet a été modifié ou affiche des contenus anormaux",
+    "website_defaced": "Le site internet a été modifié ou affiche des contenus anormaux",
     "suspicious_message": "Un e-mail, un SMS ou un appel suspect",
     "strange_computer": "Un ordinateur se comporte bizarrement",
     "data_exposed": "Des données personnelles ont pu être exposées ou volées",
-    "service_down": "Un service ou un équipement ne fonctionne plus",
+    "service_unavailable": "Un service ou un équipement ne fonctionne plus",
     "unknown": "Je ne sais pas",
 }
 ANSWER_LABELS = {"yes": "Oui", "no": "Non", "unknown": "Je ne sais pas"}
@@ -41,8 +41,8 @@ OBLIGATION_LABELS = {
     "nis2_final_report": "NIS2 : rapport final (1 mois après la notification)",
     "csirt_reply": "NIS2 : réponse du CSIRT à l'alerte précoce (24 h)",
     "cnil_notification": "RGPD : notification à la CNIL (72 h)",
-    "complaint": "Dépôt de plainte (police ou gendarmerie) conseillé",
-    "insurer": "Assureur informé",
+    "police_complaint": "Dépôt de plainte (police ou gendarmerie) conseillé",
+    "insurer_notice": "Assureur informé",
 }
 OBSERVABLE_LABELS = {
     "ipv4": "Adresse IPv4",

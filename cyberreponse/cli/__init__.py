@@ -38,9 +38,19 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from cyberreponse.cli import audit, keys, members, scheduler, setup, users
+    from cyberreponse.cli import (
+        api_tokens,
+        audit,
+        keys,
+        members,
+        playbooks,
+        questionnaire,
+        scheduler,
+        setup,
+        users,
+    )
 
-    for module in (setup, members, users, audit, keys, scheduler):
+    for module in (setup, members, users, audit, keys, scheduler, questionnaire, playbooks, api_tokens):
         module.register(cli)
 
 

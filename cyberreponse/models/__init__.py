@@ -1,5 +1,12 @@
 """All models, imported here so that `Base.metadata` is complete for Alembic and tests."""
 
+from cyberreponse.models.api_token import ApiToken
+from cyberreponse.models.assessment import (
+    ANSWER_SET_STATUSES,
+    Answer,
+    AnswerSet,
+    QuestionnaireSnapshot,
+)
 from cyberreponse.models.audit import AuditEvent
 from cyberreponse.models.base import Base
 from cyberreponse.models.incident import (
@@ -30,9 +37,11 @@ from cyberreponse.models.organisation import (
     Contact,
     Organisation,
 )
+from cyberreponse.models.playbook import PlaybookVersion
 from cyberreponse.models.user import RecoveryCode, User, UserSession, user_organisation
 
 __all__ = [
+    "ANSWER_SET_STATUSES",
     "ASSET_KINDS",
     "CHANNELS",
     "NIS2_STATUSES",
@@ -42,6 +51,9 @@ __all__ = [
     "RSIT",
     "SEVERITIES",
     "STATUSES",
+    "Answer",
+    "AnswerSet",
+    "ApiToken",
     "Asset",
     "Attachment",
     "AuditEvent",
@@ -57,6 +69,8 @@ __all__ = [
     "Observable",
     "Organisation",
     "OutboxMail",
+    "PlaybookVersion",
+    "QuestionnaireSnapshot",
     "RecoveryCode",
     "SchedulerJob",
     "TimelineEvent",

@@ -17,6 +17,7 @@ from cyberreponse.clock import now
 from cyberreponse.models.base import Base, EncryptedText, UTCDateTime
 from cyberreponse.models.organisation import Organisation
 from cyberreponse.models.user import User
+from cyberreponse.vocabularies import RSIT_TAXONOMY
 
 if TYPE_CHECKING:
     from cyberreponse.models.incident_parts import (
@@ -36,36 +37,7 @@ PAP_LEVELS = ("CLEAR", "GREEN", "AMBER", "RED")
 ANSWERS = ("yes", "no", "unknown")
 
 # ENISA Reference Security Incident Taxonomy (DESIGN §5): class → types.
-RSIT: dict[str, tuple[str, ...]] = {
-    "abusive-content": ("spam", "harmful-speech", "violence"),
-    "malicious-code": ("infected-system", "c2-server", "malware-distribution", "malware-configuration"),
-    "information-gathering": ("scanner", "sniffing", "social-engineering"),
-    "intrusion-attempts": ("ids-alert", "brute-force", "exploit"),
-    "intrusions": (
-        "privileged-account-compromise",
-        "unprivileged-account-compromise",
-        "application-compromise",
-        "system-compromise",
-        "burglary",
-    ),
-    "availability": ("dos", "ddos", "misconfiguration", "sabotage", "outage"),
-    "information-content-security": (
-        "unauthorised-information-access",
-        "unauthorised-information-modification",
-        "data-loss",
-        "data-leak",
-    ),
-    "fraud": ("unauthorised-use-of-resources", "copyright", "masquerade", "phishing"),
-    "vulnerable": (
-        "weak-crypto",
-        "ddos-amplifier",
-        "potentially-unwanted-accessible",
-        "information-disclosure",
-        "vulnerable-system",
-    ),
-    "other": ("other", "undetermined"),
-    "test": ("test",),
-}
+RSIT = RSIT_TAXONOMY
 
 
 class IncidentCounter(Base):

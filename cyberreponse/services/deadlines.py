@@ -34,7 +34,6 @@ NOTIFICATION = timedelta(hours=72)
 CSIRT_REPLY = timedelta(hours=24)
 CNIL = timedelta(hours=72)
 REMINDER_AHEAD = timedelta(hours=6)
-OBLIGATION_KINDS = tuple(OBLIGATION_LABELS)
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def obligations_for(facts: IncidentFacts) -> list[ObligationSpec]:
         ]
     if facts.personal_data_breach:
         specs.append(ObligationSpec("cnil_notification", aware + CNIL))
-    specs += [ObligationSpec("complaint", None), ObligationSpec("insurer", None)]
+    specs += [ObligationSpec("police_complaint", None), ObligationSpec("insurer_notice", None)]
     return specs
 
 

@@ -35,8 +35,9 @@ from cyberreponse.models import (
 from cyberreponse.services.deadlines import sync_obligations
 from cyberreponse.services.uploads import CheckedFile
 from cyberreponse.services.validation import bounded_text, normalise_email, normalise_phone
+from cyberreponse.vocabularies import REPORTER_SITUATIONS
 
-SITUATIONS = tuple(SITUATION_LABELS)
+SITUATIONS = REPORTER_SITUATIONS
 ANSWERS = tuple(ANSWER_LABELS)
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000

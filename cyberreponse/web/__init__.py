@@ -58,16 +58,21 @@ def register_web(app: Flask) -> None:
     from cyberreponse.web import (
         account,
         admin_users,
+        api,
+        api_tokens,
+        assessments,
         audit_log,
         auth,
         incidents,
         intake,
         members,
+        playbooks,
         public,
         space,
     )
 
     _init_login(app)
+    api.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app, app.extensions["cyberreponse.settings"].get_int("security.hsts_seconds"))
     app.teardown_appcontext(close_db_session)
@@ -75,12 +80,16 @@ def register_web(app: Flask) -> None:
         public.bp,
         auth.bp,
         account.bp,
+        api_tokens.bp,
         members.bp,
         admin_users.bp,
         audit_log.bp,
         space.bp,
         intake.bp,
         incidents.bp,
+        assessments.bp,
+        playbooks.bp,
+        api.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -54,7 +54,7 @@ def test_only_one_of_two_schedulers_runs_jobs_and_the_other_takes_over(
             CYBERREPONSE_INSTANCE=str(tmp_path),
             CYBERREPONSE_SCHEDULE__AUDIT_VERIFY="*/2 * * * * *",  # every two seconds
             CYBERREPONSE_SCHEDULE__SESSION_CLEANUP="",
-            CYBERREPONSE_JOBS__LEASE_SECONDS="3",
+            CYBERREPONSE_JOBS__LEASE_SECONDS="8",
         ),
         "PATH": os.environ["PATH"],
     }
@@ -81,8 +81,11 @@ def test_only_one_of_two_schedulers_runs_jobs_and_the_other_takes_over(
         leader, standby = (first, second) if first.pid == leader_pid else (second, first)
         leader.send_signal(signal.SIGKILL)  # a crash: the lease is not released, it must expire
         leader.wait(timeout=10)
-        time.sleep(10)
-        new_holders = {holder for holder, _ in _runs(url)} - holders
+        deadline = time.monotonic() + 40
+        new_holders: set[str] = set()
+        while not new_holders and time.monotonic() < deadline:
+            time.sleep(1)
+            new_holders = {holder for holder, _ in _runs(url)} - holders
         assert len(new_holders) == 1 and f":{standby.pid}:" in next(iter(new_holders))
     finally:
         for process in (first, second):

@@ -42,7 +42,7 @@ def test_significant_incident_of_an_essential_entity_has_the_four_nis2_deadlines
     assert result["csirt_reply"] == aware + timedelta(hours=48)
     # Notification due 1 Dec 10:00 Paris, final report one calendar month later.
     assert in_paris(result["nis2_final_report"]).isoformat() == "2027-01-01T10:00:00+01:00"  # type: ignore[arg-type]
-    assert result["complaint"] is None and result["insurer"] is None
+    assert result["police_complaint"] is None and result["insurer_notice"] is None
     assert "cnil_notification" not in result
 
 
@@ -103,7 +103,7 @@ def test_flags_set_after_creation_add_deadlines_and_cleared_flags_drop_open_ones
 ) -> None:
     incident = _incident(session)
     sync_obligations(incident)
-    assert {o.kind for o in incident.obligations} == {"complaint", "insurer"}
+    assert {o.kind for o in incident.obligations} == {"police_complaint", "insurer_notice"}
     assert incident.next_due_at is None
 
     incident.significant = True
@@ -164,3 +164,13 @@ def test_no_reminder_for_done_obligations_or_closed_incidents(
             send_deadline_reminders(session, settings.with_overrides(smtp_server.settings_overrides())) == 0
         )
     assert all(o.reminder_sent_at is None for o in session.query(Obligation))
+
+
+def test_labels_cover_exactly_the_shared_vocabularies() -> None:
+    from cyberreponse.incident_labels import OBLIGATION_LABELS, SITUATION_LABELS
+    from cyberreponse.vocabularies import OBLIGATION_KINDS, REPORTER_SITUATIONS
+
+    assert set(SITUATION_LABELS) == set(REPORTER_SITUATIONS)
+    assert set(OBLIGATION_LABELS) == set(OBLIGATION_KINDS)
+    kinds = {spec.kind for spec in obligations_for(IncidentFacts(utc(2026, 1, 1), "essential", True, True))}
+    assert kinds == set(OBLIGATION_KINDS)

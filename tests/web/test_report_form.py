@@ -247,13 +247,13 @@ def test_references_follow_each_other_within_the_year(client: FlaskClient, sessi
     "situation",
     [
         "ransomware",
-        "mailbox",
+        "mailbox_compromised",
         "payment_fraud",
-        "website",
+        "website_defaced",
         "suspicious_message",
         "strange_computer",
         "data_exposed",
-        "service_down",
+        "service_unavailable",
         "unknown",
     ],
 )

@@ -1,6 +1,6 @@
 """add scheduler job store, leases and job runs
 
-Revision ID: 0005
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-28 21:03:46.467139
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 
 
-revision = '0005'
-down_revision = '0001'
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 

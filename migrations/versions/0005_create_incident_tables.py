@@ -1,7 +1,7 @@
 """create incident tables: incidents, their parts, follow-up links and the e-mail outbox
 
-Revision ID: 0002
-Revises: 0005
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-28 20:59:35.366121
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 
 
-revision = '0002'
-down_revision = '0005'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
