@@ -199,7 +199,9 @@ def test_xss_payloads_are_shown_escaped_in_queue_and_incident_page(
     session.commit()
     login(client, analyst)
     for url in ("/incidents", f"/incidents/{incident.reference}"):
-        html = client.get(url).get_data(as_text=True)
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "no-store"  # ASVS 14.2.2
+        html = response.get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;{{7*7}}" in html
 
