@@ -282,6 +282,7 @@ def _run_backend(name: str, database_url: str, instance: str) -> dict[str, Any]:
 
 
 def run() -> str:
+    load_before = os.getloadavg()[0]
     results = []
     with tempfile.TemporaryDirectory() as folder:
         os.environ.update({"CYBERREPONSE_SECRET_KEY": "x" * 40, "CYBERREPONSE_ENCRYPTION_KEYS": _KEY})
@@ -305,7 +306,9 @@ def run() -> str:
         f"127.0.0.1; {CLIENTS} concurrent clients post {SUBMISSIONS} reports "
         "(one in four with a 2 kB PNG); each report also queues two e-mails, delivered after the response to "
         f"an aiosmtpd server on loopback. Queue: {QUEUE_REQUESTS} sequential requests by a signed-in analyst "
-        f"with {QUEUE_INCIDENTS:,} incidents stored. Targets: ≥ 50 submissions/s, queue p95 ≤ 150 ms.",
+        f"with {QUEUE_INCIDENTS:,} incidents stored. Targets: ≥ 50 submissions/s, queue p95 ≤ 150 ms. "
+        f"Machine load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores (other work on the machine lowers the rates).",
         "",
         "| database | submissions/s, 1 process | submissions/s, 2 processes | queue p50 (ms) "
         "| queue p95 (ms) | by deadline, all: p50 / p95 (ms) | mails delivered |",

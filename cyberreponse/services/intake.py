@@ -276,6 +276,8 @@ def submit_report(
         reference = allocate_reference(session, in_paris(reported_at).year)
         incident.reference = reference
     _queue_report_mails(session, incident, token, settings)
+    # Written before the audit entry: the audit chain's lock is then held for one row only.
+    session.flush()
     audit.record(
         session,
         actor,
