@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cyberreponse.datafile import DataFileError
+from cyberreponse.datafiles import DataFileError
 from cyberreponse.incident_labels import SITUATION_LABELS
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "first_actions.toml"
