@@ -26,11 +26,7 @@ def test_the_shipped_file_covers_every_situation() -> None:
             "unknown.titre",
             "unknown key",
         ),
-        (
-            lambda text: text.replace("avoid = [\n  \"N'effacez", "avoid = 3\nx = [\n  \"N'effacez"),
-            "unknown",
-            "",
-        ),
+        (lambda text: text + '\n[hacker]\ntitle = "x"\n', "hacker", "unknown situation"),
     ],
 )
 def test_a_broken_file_names_the_file_and_the_key(
