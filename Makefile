@@ -53,6 +53,6 @@ clean:
 
 # Refresh the message catalogue after changing UI text, then translate the new entries in the .po files.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o cyberreponse/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output -o cyberreponse/translations/messages.pot .
 	$(BIN)/pybabel update -i cyberreponse/translations/messages.pot -d cyberreponse/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d cyberreponse/translations

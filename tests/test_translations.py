@@ -25,6 +25,8 @@ def test_english_catalogue_translates_every_message(
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "N_",
             "--no-location",
             "-o",
             template,

@@ -17,6 +17,8 @@ from cyberreponse.clock import now
 from cyberreponse.jobs import runtime
 from cyberreponse.logs import log_event
 from cyberreponse.models import JobRun
+from cyberreponse.mail import deliver_pending_mail
+from cyberreponse.services.deadlines import send_deadline_reminders
 from cyberreponse.services.sessions import purge_ended_sessions
 
 logger = logging.getLogger(__name__)
@@ -63,3 +65,19 @@ def audit_verify(session: Session) -> str:
         log_event(logger, "audit.chain_broken", logging.ERROR, event_id=broken.event_id, reason=broken.reason)
         raise RuntimeError(f"audit chain broken at event {broken.event_id}: {broken.reason}")
     return f"{checked} audit events verified"
+
+
+@recorded
+def mail_delivery(session: Session) -> str:
+    """Send queued e-mails (acknowledgements, notifications, reminders) and retry failed ones."""
+    report = deliver_pending_mail(session, runtime.current().settings, limit=500)
+    return f"{report}"
+
+
+@recorded
+def deadline_reminders(session: Session) -> str:
+    """Remind assignees of legal deadlines due within six hours or overdue, once each."""
+    settings = runtime.current().settings
+    queued = send_deadline_reminders(session, settings)
+    report = deliver_pending_mail(session, settings)
+    return f"{queued} reminders queued; {report}"

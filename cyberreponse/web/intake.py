@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from cyberreponse.errors import Invalid
@@ -48,8 +49,8 @@ def read_report(limits: UploadLimits) -> tuple[intake.ReportForm, list[CheckedFi
 def report_choices() -> dict[str, object]:
     """Options of the report's radio groups and the upload limits, for both report forms."""
     return {
-        "situation_options": [(code, SITUATION_LABELS[code]) for code in intake.SITUATIONS],
-        "answer_options": [(code, ANSWER_LABELS[code]) for code in intake.ANSWERS],
+        "situation_options": [(code, _l(SITUATION_LABELS[code])) for code in intake.SITUATIONS],
+        "answer_options": [(code, _l(ANSWER_LABELS[code])) for code in intake.ANSWERS],
         "limits": UploadLimits.from_settings(settings()),
         "accept": ACCEPT_ATTRIBUTE,
     }

@@ -89,18 +89,24 @@ ACTOR_LABELS = {
     "provider": _l("Prestataire"),
 }
 
+
+def translated(mapping: Mapping[str, str]) -> dict[str, object]:
+    """Labels kept as plain French elsewhere (marked with N_), translated when shown."""
+    return {code: _l(text) for code, text in mapping.items()}
+
+
 ALL_LABELS: dict[str, Mapping[str, object]] = {
     "kind": ORGANISATION_KIND_LABELS,
     "nis2": NIS2_STATUS_LABELS,
     "asset": ASSET_KIND_LABELS,
     "role": ROLE_LABELS,
-    "answer": incident_labels.ANSWER_LABELS,
-    "status": incident_labels.STATUS_LABELS,
-    "severity": incident_labels.SEVERITY_LABELS,
-    "channel": incident_labels.CHANNEL_LABELS,
-    "observable": incident_labels.OBSERVABLE_LABELS,
-    "timeline": incident_labels.TIMELINE_LABELS,
-    "field": incident_labels.FIELD_LABELS,
+    "answer": translated(incident_labels.ANSWER_LABELS),
+    "status": translated(incident_labels.STATUS_LABELS),
+    "severity": translated(incident_labels.SEVERITY_LABELS),
+    "channel": translated(incident_labels.CHANNEL_LABELS),
+    "observable": translated(incident_labels.OBSERVABLE_LABELS),
+    "timeline": translated(incident_labels.TIMELINE_LABELS),
+    "field": translated(incident_labels.FIELD_LABELS),
     "answer_set": ANSWER_SET_STATUS_LABELS,
     "measure_status": MEASURE_STATUS_LABELS,
     "special_answer": SPECIAL_ANSWER_LABELS,
