@@ -73,6 +73,7 @@ TIMELINE_LABELS = {
     "attachment": N_("Pièce jointe"),
     "obligation": N_("Obligation"),
     "follow_up": N_("Lien de suivi"),
+    "checklist": N_("Checklist"),
     "observation": N_("Constat"),
     "action": N_("Action menée"),
     "contact": N_("Échange"),

@@ -16,8 +16,8 @@ from cyberreponse.audit import verify_chain
 from cyberreponse.clock import now
 from cyberreponse.jobs import runtime
 from cyberreponse.logs import log_event
-from cyberreponse.models import JobRun
 from cyberreponse.mail import deliver_pending_mail
+from cyberreponse.models import JobRun
 from cyberreponse.services.deadlines import send_deadline_reminders
 from cyberreponse.services.sessions import purge_ended_sessions
 

@@ -9,6 +9,7 @@ from cyberreponse.models.assessment import (
 )
 from cyberreponse.models.audit import AuditEvent
 from cyberreponse.models.base import Base
+from cyberreponse.models.checklist import STEP_STATES, PlaybookRun, StepState
 from cyberreponse.models.incident import (
     CHANNELS,
     OPEN_STATUSES,
@@ -51,6 +52,7 @@ __all__ = [
     "RSIT",
     "SEVERITIES",
     "STATUSES",
+    "STEP_STATES",
     "Answer",
     "AnswerSet",
     "ApiToken",
@@ -69,10 +71,12 @@ __all__ = [
     "Observable",
     "Organisation",
     "OutboxMail",
+    "PlaybookRun",
     "PlaybookVersion",
     "QuestionnaireSnapshot",
     "RecoveryCode",
     "SchedulerJob",
+    "StepState",
     "TimelineEvent",
     "User",
     "UserSession",

@@ -23,6 +23,7 @@ TIMELINE_KINDS = (
     "attachment",
     "obligation",
     "follow_up",
+    "checklist",
     # Entries analysts write themselves:
     "observation",
     "action",

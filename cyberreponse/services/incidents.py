@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, false, func, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,7 +20,6 @@ from cyberreponse.clock import in_paris
 from cyberreponse.errors import Conflict, Invalid, NotFound
 from cyberreponse.incident_labels import FIELD_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from cyberreponse.models import (
-    OPEN_STATUSES,
     RSIT,
     SEVERITIES,
     STATUSES,
@@ -35,8 +34,6 @@ from cyberreponse.services.intake import parse_local_datetime
 from cyberreponse.services.scoping import require_staff
 from cyberreponse.services.validation import bounded_text
 
-PAGE_SIZE = 50
-SORTS = ("reported", "severity", "deadline", "status", "reference")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "new": ("triage", "rejected", "duplicate"),
     "triage": ("in_progress", "rejected", "duplicate"),
@@ -69,112 +66,6 @@ def get_incident(session: Session, actor: Actor, reference: str) -> Incident:
     if incident is None:
         raise NotFound("Incident introuvable.")
     return incident
-
-
-@dataclass(frozen=True)
-class QueueFilters:
-    status: str = "open"  # "open", "all" or one status
-    severity: str = ""
-    organisation: str = ""  # SIREN, or "none" for reports not matched yet
-    assignee: str = ""  # a user's public id, "none", or "" for anyone
-    sort: str = "reported"
-    page: int = 1
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    reference: str
-    title: str
-    status: str
-    severity: str | None
-    situation: str
-    channel: str
-    organisation_name: str | None
-    organisation_siren: str | None
-    organisation_hint: str
-    assignee_name: str | None
-    next_due_at: datetime | None
-    reported_at: datetime
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    rows: list[QueueRow]
-    total: int
-    page: int
-    pages: int
-
-
-_SEVERITY_RANK = case({"critical": 4, "high": 3, "medium": 2, "low": 1}, value=Incident.severity, else_=0)
-
-
-def list_incidents(session: Session, actor: Actor, filters: QueueFilters) -> QueuePage:
-    """One page of the queue. Only the page's titles are decrypted; descriptions never are."""
-    query = scoped_incidents(actor)
-    if filters.status == "open":
-        query = query.where(Incident.status.in_(OPEN_STATUSES))
-    elif filters.status in STATUSES:
-        query = query.where(Incident.status == filters.status)
-    if filters.severity in SEVERITIES:
-        query = query.where(Incident.severity == filters.severity)
-    if filters.organisation == "none":
-        query = query.where(Incident.organisation_id.is_(None))
-    elif filters.organisation:
-        query = query.join(Organisation, Incident.organisation_id == Organisation.id).where(
-            Organisation.siren == filters.organisation
-        )
-    if filters.assignee == "none":
-        query = query.where(Incident.assignee_id.is_(None))
-    elif filters.assignee:
-        query = query.join(User, Incident.assignee_id == User.id).where(User.public_id == filters.assignee)
-    total = (
-        session.scalar(select(func.count()).select_from(query.with_only_columns(Incident.id).subquery())) or 0
-    )
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
-    order = {
-        "severity": (_SEVERITY_RANK.desc(), Incident.reported_at.desc()),
-        "deadline": (Incident.next_due_at.is_(None), Incident.next_due_at, Incident.reported_at.desc()),
-        "status": (Incident.status, Incident.reported_at.desc()),
-        "reference": (Incident.reference.desc(),),
-    }.get(filters.sort, (Incident.reported_at.desc(), Incident.id.desc()))
-    ids = (
-        query.with_only_columns(Incident.id).order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    )
-    assignee = User.__table__.alias("assignee")
-    organisation = Organisation.__table__.alias("org")
-    rows = session.execute(
-        select(
-            Incident.reference,
-            Incident.title,
-            Incident.status,
-            Incident.severity,
-            Incident.reporter_situation,
-            Incident.channel,
-            organisation.c.name,
-            organisation.c.siren,
-            Incident.organisation_hint,
-            func.coalesce(func.nullif(assignee.c.name, ""), assignee.c.email),
-            Incident.next_due_at,
-            Incident.reported_at,
-        )
-        .outerjoin(organisation, Incident.organisation_id == organisation.c.id)
-        .outerjoin(assignee, Incident.assignee_id == assignee.c.id)
-        .where(Incident.id.in_(ids.scalar_subquery()))
-        .order_by(*order)
-    ).all()
-    return QueuePage([QueueRow(*row) for row in rows], total, page, pages)
-
-
-def staff_users(session: Session) -> list[User]:
-    """Who can be assigned an incident."""
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.role.in_(STAFF_ROLES), User.active.is_(True))
-            .order_by(User.name, User.email)
-        )
-    )
 
 
 @dataclass(frozen=True)

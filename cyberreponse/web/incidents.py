@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -13,7 +15,7 @@ from cyberreponse.errors import Conflict, Invalid
 from cyberreponse.models import OBSERVABLE_KINDS, RSIT, SEVERITIES, STATUSES, Incident
 from cyberreponse.models.incident import PAP_LEVELS, TLP_LEVELS
 from cyberreponse.models.incident_parts import MANUAL_TIMELINE_KINDS
-from cyberreponse.services import incident_activity, incidents, intake
+from cyberreponse.services import checklists, incident_activity, incident_queue, incidents, intake, playbooks
 from cyberreponse.services.deadlines import time_left
 from cyberreponse.services.observables import defang
 from cyberreponse.services.uploads import ACCEPT_ATTRIBUTE, UploadLimits, check_files
@@ -25,31 +27,42 @@ from cyberreponse.web.uploads import deliver_mail_after, download, incoming_file
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
 
-@bp.route("")
-@login_required
-def queue() -> ResponseReturnValue:
-    args = request.args
-    filters = incidents.QueueFilters(
+def queue_filters(args: Mapping[str, str]) -> incident_queue.QueueFilters:
+    """The queue's filters from a query string (the page) or a form (the CSV export)."""
+    page = args.get("page", "1")
+    return incident_queue.QueueFilters(
         status=args.get("status", "open"),
         severity=args.get("severity", ""),
         organisation=args.get("organisation", ""),
         assignee=args.get("assignee", ""),
         sort=args.get("sort", "reported"),
-        page=args.get("page", 1, type=int) or 1,
+        page=int(page) if page.isdigit() and len(page) < 7 else 1,
     )
+
+
+def render_queue(
+    filters: incident_queue.QueueFilters, errors: dict[str, str] | None = None, status: int = 200
+) -> ResponseReturnValue:
     actor = current_actor()
-    page = incidents.list_incidents(db_session(), actor, filters)
+    page = incident_queue.list_incidents(db_session(), actor, filters)
     return render_template(
         "incidents/queue.html",
         page=page,
         filters=filters,
         statuses=STATUSES,
         severities=SEVERITIES,
-        sorts=incidents.SORTS,
-        analysts=incidents.staff_users(db_session()) if actor.is_staff else [],
+        sorts=incident_queue.SORTS,
+        analysts=incident_queue.staff_users(db_session()) if actor.is_staff else [],
         now=now(),
         time_left=time_left,
-    )
+        errors=errors or {},
+    ), status
+
+
+@bp.route("")
+@login_required
+def queue() -> ResponseReturnValue:
+    return render_queue(queue_filters(request.args))
 
 
 def triage_values(incident: Incident) -> dict[str, str]:
@@ -71,12 +84,13 @@ def triage_values(incident: Incident) -> dict[str, str]:
     }
 
 
-def _show(
+def render_incident(
     reference: str, errors: dict[str, dict[str, str]] | None = None, status: int = 200, **extra: object
 ) -> ResponseReturnValue:
     actor = current_actor()
     incident = incidents.get_incident(db_session(), actor, reference)
     errors = errors or {}
+    catalogue = playbooks.current_catalogue(playbooks.playbooks_directory(settings())).catalogue
     values = dict(triage_values(incident))
     if "triage" in errors:
         values.update(request.form.to_dict())
@@ -87,6 +101,11 @@ def _show(
         comments=incident_activity.visible_comments(incident, actor),
         observables=incident_activity.visible_observables(incident, actor),
         attachments=incident_activity.visible_attachments(incident, actor),
+        checklists=checklists.checklists_of(
+            db_session(), incident, catalogue=catalogue if actor.is_staff else None
+        ),
+        suggestions=checklists.suggestions_for(db_session(), incident, catalogue) if actor.is_staff else [],
+        catalogue=catalogue,
         errors=errors,
         values=values,
         form=request.form if errors else {},
@@ -98,7 +117,7 @@ def _show(
         pap_levels=PAP_LEVELS,
         observable_kinds=OBSERVABLE_KINDS,
         timeline_kinds=MANUAL_TIMELINE_KINDS,
-        analysts=incidents.staff_users(db_session()) if actor.is_staff else [],
+        analysts=incident_queue.staff_users(db_session()) if actor.is_staff else [],
         defang=defang,
         time_left=time_left,
         now=now(),
@@ -110,7 +129,7 @@ def _show(
 @bp.route("/<reference>")
 @login_required
 def show(reference: str) -> ResponseReturnValue:
-    return _show(reference)
+    return render_incident(reference)
 
 
 @bp.route("/<reference>/triage", methods=["POST"])
@@ -135,15 +154,17 @@ def triage(reference: str) -> ResponseReturnValue:
     try:
         version = int(form.get("version", ""))
     except ValueError:
-        return _show(reference, {"triage": {"status": _("Formulaire incomplet : rechargez la page.")}}, 400)
+        return render_incident(
+            reference, {"triage": {"status": _("Formulaire incomplet : rechargez la page.")}}, 400
+        )
     try:
         incidents.update_incident(db_session(), current_actor(), reference, changes, expected_version=version)
     except Invalid as error:
         db_session().rollback()
-        return _show(reference, {"triage": error.errors}, 400)
+        return render_incident(reference, {"triage": error.errors}, 400)
     except Conflict as error:
         db_session().rollback()
-        return _show(reference, {"triage": {}}, 409, conflict=error)
+        return render_incident(reference, {"triage": {}}, 409, conflict=error)
     flash(_("Incident mis à jour."), "success")
     return redirect(url_for("incidents.show", reference=reference), 303)
 
@@ -162,7 +183,7 @@ def comment(reference: str) -> ResponseReturnValue:
             settings=settings(),
         )
     except Invalid as error:
-        return _show(reference, {"comment": error.errors}, 400)
+        return render_incident(reference, {"comment": error.errors}, 400)
     flash(_("Message partagé avec le déclarant.") if shared else _("Note interne ajoutée."), "success")
     return deliver_mail_after(
         redirect(url_for("incidents.show", reference=reference, _anchor="messages"), 303)
@@ -183,7 +204,7 @@ def timeline(reference: str) -> ResponseReturnValue:
             form.get("at", ""),
         )
     except Invalid as error:
-        return _show(reference, {"timeline": error.errors}, 400)
+        return render_incident(reference, {"timeline": error.errors}, 400)
     return redirect(url_for("incidents.show", reference=reference, _anchor="chronologie"), 303)
 
 
@@ -201,7 +222,7 @@ def add_observables(reference: str) -> ResponseReturnValue:
             internal=form.get("internal") == "on",
         )
     except Invalid as error:
-        return _show(reference, {"observable": error.errors}, 400)
+        return render_incident(reference, {"observable": error.errors}, 400)
     flash(
         _("%(added)s observable(s) ajouté(s), %(known)s déjà connu(s).", added=len(added), known=known),
         "success",
@@ -228,7 +249,7 @@ def upload(reference: str) -> ResponseReturnValue:
         )
     except Invalid as error:
         db_session().rollback()
-        return _show(reference, {"attachment": error.errors}, 400)
+        return render_incident(reference, {"attachment": error.errors}, 400)
     flash(_("Fichier(s) ajouté(s)."), "success")
     return redirect(url_for("incidents.show", reference=reference, _anchor="pieces-jointes"), 303)
 

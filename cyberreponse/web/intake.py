@@ -13,7 +13,7 @@ from cyberreponse.errors import Invalid
 from cyberreponse.extensions import limiter
 from cyberreponse.incident_labels import ANSWER_LABELS, SITUATION_LABELS
 from cyberreponse.logs import log_event
-from cyberreponse.services import follow_up, intake
+from cyberreponse.services import checklists, follow_up, intake
 from cyberreponse.services.first_actions import first_actions
 from cyberreponse.services.uploads import ACCEPT_ATTRIBUTE, CheckedFile, UploadLimits, check_files
 from cyberreponse.web.context import client_ip, current_actor, db_session, settings
@@ -148,6 +148,7 @@ def _render_follow_up(
         incident=incident,
         token=token,
         messages=follow_up.shared_messages(incident),
+        checklists=checklists.member_steps(db_session(), incident),
         files=[a for a in incident.attachments if a.source == "reporter"],
         errors=errors or {},
         values=request.form if errors else {},

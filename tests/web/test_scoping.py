@@ -63,6 +63,7 @@ PARAM_BUILDERS: dict[str, ParamBuilder] = {
     "kind": lambda session, org: org.assets[0].kind,
     "value": lambda session, org: org.assets[0].value,
     "playbook_id": lambda session, org: "ransomware",  # staff pages, the same for every member
+    "step_id": lambda session, org: "disconnect-network",  # a step of the ransomware checklist (staff only)
 }
 # Routes not about any organisation's data (public pages, sign-in steps, static files).
 NOT_ORGANISATION_DATA = {"static", "intake.first_actions_page"}
