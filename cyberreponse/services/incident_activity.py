@@ -10,7 +10,7 @@ from cyberreponse import audit
 from cyberreponse.actors import Actor
 from cyberreponse.clock import now
 from cyberreponse.config import Settings
-from cyberreponse.errors import Invalid, NotFound
+from cyberreponse.errors import Forbidden, Invalid, NotFound
 from cyberreponse.incident_labels import OBSERVABLE_LABELS
 from cyberreponse.mail import queue_mail
 from cyberreponse.models import Attachment, Comment, FollowUpToken, Incident, Observable, TimelineEvent
@@ -236,3 +236,38 @@ def renew_follow_up_link(session: Session, actor: Actor, reference: str, setting
         )
     session.commit()
     return link
+
+
+def add_member_message(
+    session: Session, actor: Actor, reference: str, body: str, settings: Settings
+) -> Comment:
+    """A message from a member user about one of their organisation's incidents. It is always
+    shared (the CSIRT, the organisation and the reporter read it: members never write internal
+    notes); the assignee, or the CSIRT's address, is told by e-mail."""
+    if not actor.is_member:
+        raise Forbidden("Réservé aux comptes membres.")
+    incident = get_incident(session, actor, reference)
+    text = bounded_text(body, "body", COMMENT_MAX, required=True, label="Le message")
+    comment = Comment(author=actor.label, author_kind="member", body=text, shared=True)
+    incident.comments.append(comment)
+    incident.timeline.append(
+        TimelineEvent(kind="comment", actor=actor.label, details={"from": "member", "shared": True})
+    )
+    audit.record(
+        session, actor, "incident.comment", "incident", reference, {"shared": True, "from": "member"}
+    )
+    recipient = incident.assignee.email if incident.assignee else settings.get_str("mail.csirt_address")
+    queue_mail(
+        session,
+        "member_message",
+        [recipient],
+        f"[{incident.reference}] Nouveau message d'un membre",
+        "member_message",
+        {
+            "reference": incident.reference,
+            "author": actor.label,
+            "incident_link": f"{settings.get_str('app.base_url')}/incidents/{incident.reference}",
+        },
+    )
+    session.commit()
+    return comment

@@ -7,6 +7,7 @@ your value); nothing is overwritten silently. The status workflow is enforced he
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -209,31 +210,43 @@ def _check_workflow(incident: Incident, new: dict[str, object], errors: dict[str
 
 
 def _conflicts(
-    incident: Incident, expected_version: int, new: dict[str, object]
+    incident: Incident,
+    expected_version: int,
+    new: dict[str, object],
+    fields: frozenset[str] | None = None,
 ) -> dict[str, tuple[object, object]]:
-    """Fields someone else saved since `expected_version`: their (current) value and yours."""
+    """Fields someone else saved since `expected_version` (among `fields`, when the caller sends
+    only some): field code → (their current value, yours), as they read."""
     touched: set[str] = set()
     for event in incident.timeline:
         if int(event.details.get("version", 0)) > expected_version:
             touched.update(event.details.get("changes", {}))
     current = _current(incident)
     return {
-        FIELD_LABELS[field]: (_shown(field, current[field]), _shown(field, new.get(field)))
+        field: (_shown(field, current[field]), _shown(field, new.get(field)))
         for field in FIELD_LABELS
-        if field in touched
+        if field in touched and (fields is None or field in fields)
     }
 
 
 def update_incident(
-    session: Session, actor: Actor, reference: str, changes: TriageChanges, *, expected_version: int
+    session: Session,
+    actor: Actor,
+    reference: str,
+    changes: TriageChanges,
+    *,
+    expected_version: int,
+    fields: frozenset[str] | None = None,
 ) -> Incident:
+    """Save the triage form. `fields` names the fields the caller means to change (the API's
+    partial PATCH); only someone else's change to one of those is a conflict."""
     require_staff(actor)
     incident = get_incident(session, actor, reference)
     new, errors = _parse(session, incident, changes)
     if errors:
         raise Invalid(next(iter(errors)), "Le formulaire contient des erreurs.", errors)
     if incident.version != expected_version:
-        conflicts = _conflicts(incident, expected_version, new)
+        conflicts = _conflicts(incident, expected_version, new, fields)
         if conflicts:
             raise Conflict(CONFLICT_MESSAGE, conflicts)
         # Only other kinds of change happened meanwhile (a deadline marked done…): save on top.
@@ -265,6 +278,47 @@ def update_incident(
         # Someone committed between our read and our write: report what they changed.
         session.rollback()
         fresh = get_incident(session, actor, reference)
-        raise Conflict(CONFLICT_MESSAGE, _conflicts(fresh, expected_version, new)) from error
+        raise Conflict(CONFLICT_MESSAGE, _conflicts(fresh, expected_version, new, fields)) from error
     session.commit()
     return incident
+
+
+# What a partial update (API PATCH) may set: the triage form's fields.
+PATCHABLE = tuple(TriageChanges.__dataclass_fields__)
+
+
+def patch_incident(
+    session: Session,
+    actor: Actor,
+    reference: str,
+    values: Mapping[str, str | bool],
+    *,
+    expected_version: int,
+) -> Incident:
+    """Change some triage fields, the others keeping their current value; the same rules,
+    workflow and conflict detection as the triage form (`update_incident`)."""
+    require_staff(actor)
+    incident = get_incident(session, actor, reference)
+    unknown = sorted(set(values) - set(PATCHABLE))
+    if unknown:
+        raise Invalid(unknown[0], "Champ(s) non modifiable(s) : " + ", ".join(unknown) + ".")
+    current: dict[str, str | bool] = {
+        "organisation": incident.organisation.siren if incident.organisation else "",
+        "rsit_class": incident.rsit_class or "",
+        "rsit_type": incident.rsit_type or "",
+        "severity": incident.severity or "",
+        # Empty means "unchanged" for these four.
+        "tlp": "",
+        "pap": "",
+        "status": "",
+        "aware_at": "",
+        "assignee": incident.assignee.public_id if incident.assignee else "",
+        "duplicate_of": incident.duplicate_of.reference if incident.duplicate_of else "",
+        "significant": incident.significant,
+        "personal_data_breach": incident.personal_data_breach,
+        "resolution": incident.resolution or "",
+    }
+    changes = TriageChanges(**{**current, **values})  # type: ignore[arg-type]
+    return update_incident(
+        session, actor, reference, changes, expected_version=expected_version, fields=frozenset(values)
+    )

@@ -8,7 +8,7 @@ nothing is (ASVS 2.3.3). E-mails are sent after commit by `mail.deliver_pending_
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -21,7 +21,7 @@ from cyberreponse.actors import Actor
 from cyberreponse.clock import PARIS, as_utc, in_paris, now
 from cyberreponse.config import Settings
 from cyberreponse.crypto import new_token, token_digest
-from cyberreponse.errors import Invalid
+from cyberreponse.errors import Forbidden, Invalid
 from cyberreponse.incident_labels import ANSWER_LABELS, SITUATION_LABELS
 from cyberreponse.mail import queue_mail
 from cyberreponse.models import (
@@ -267,7 +267,7 @@ def submit_report(
             TimelineEvent(
                 at=reported_at,
                 kind="reported",
-                actor=actor.label if channel == "phone" else "déclarant",
+                actor=actor.label if channel in ("phone", "api") else "déclarant",
                 details={"channel": channel, "situation": situation, "attachments": len(files)},
             )
         )
@@ -292,6 +292,26 @@ def submit_report(
     )
     session.commit()
     return NewReport(incident, token)
+
+
+def submit_api_report(session: Session, actor: Actor, form: ReportForm, settings: Settings) -> NewReport:
+    """A report sent through the API (no attachments): the public form's rules. A member reports
+    for one of their own organisations only: the one they name, or their only one."""
+    if not (actor.is_staff or actor.is_member):
+        raise Forbidden("Jeton sans droit de signalement.")
+    if actor.is_member:
+        _, errors = validate_report(form)
+        typed = form.organisation.strip()
+        organisation = match_organisation(session, typed) if typed else None
+        if not typed and len(actor.organisation_ids) == 1:
+            organisation = session.get(Organisation, next(iter(actor.organisation_ids)))
+        if organisation is None or organisation.id not in actor.organisation_ids:
+            errors["organisation"] = "Indiquez le SIREN d'une des organisations de votre compte."
+        else:
+            form = replace(form, organisation=organisation.siren)
+        if errors:
+            raise Invalid(next(iter(errors)), "Le formulaire contient des erreurs.", errors)
+    return submit_report(session, actor, form, [], settings, channel="api")
 
 
 def _queue_report_mails(session: Session, incident: Incident, token: str, settings: Settings) -> None:

@@ -90,7 +90,7 @@ def test_a_save_racing_another_commit_is_refused_not_overwritten(separate_databa
                 incidents.TriageChanges(status="triage", severity="low"),
                 expected_version=1,
             )
-        assert refused.value.changes.get("Gravité") == ("Élevée", "Faible")
+        assert refused.value.changes.get("severity") == ("Élevée", "Faible")
     finally:
         first.close()
         racing.close()

@@ -165,7 +165,13 @@ def test_the_follow_up_page_shows_the_organisations_steps_in_plain_french(
     token = make_follow_up_link(session, incident)
     start(session, incident)
     checklists.record_step(
-        session, system_actor("test"), incident.reference, "ransomware", "alert-csirt", "done", "Note du CSIRT"
+        session,
+        system_actor("test"),
+        incident.reference,
+        "ransomware",
+        "alert-csirt",
+        "done",
+        "Note du CSIRT",
     )
     checklists.record_step(
         session,

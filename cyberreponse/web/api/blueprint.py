@@ -17,7 +17,7 @@ from flask_limiter.util import get_remote_address
 
 from cyberreponse.actors import Actor
 from cyberreponse.crypto import token_digest
-from cyberreponse.errors import DomainError, Invalid
+from cyberreponse.errors import Conflict, DomainError, Invalid
 from cyberreponse.extensions import csrf, limiter
 from cyberreponse.logs import log_event
 from cyberreponse.services import api_tokens
@@ -41,10 +41,13 @@ def api_error(
     *,
     fields: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    changes: dict[str, dict[str, str]] | None = None,
 ) -> tuple[Response, int]:
     body: dict[str, Any] = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
+    if changes is not None:
+        body["changes"] = changes
     response = jsonify({"error": body})
     response.headers.update(headers or {})
     return response, status
@@ -131,6 +134,15 @@ def _refuse_undeclared_query_parameters() -> ResponseReturnValue | None:
 @bp.errorhandler(Invalid)
 def _invalid(error: Invalid) -> tuple[Response, int]:
     return api_error(400, error.code, error.message, fields=error.errors)
+
+
+@bp.errorhandler(Conflict)
+def _conflict(error: Conflict) -> tuple[Response, int]:
+    changes = {
+        field: {"current": str(current), "requested": str(requested)}
+        for field, (current, requested) in error.changes.items()
+    }
+    return api_error(409, error.code, error.message, changes=changes)
 
 
 @bp.errorhandler(DomainError)

@@ -4,6 +4,7 @@ typed query parameters. Anything else is a 400 that names the field."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import request
@@ -60,3 +61,51 @@ def query_choice(name: str, allowed: Iterable[str]) -> str:
     if value and value not in options:
         raise Invalid(name, f"« {name} » doit valoir : " + ", ".join(options) + ".")
     return value
+
+
+def nullable_text(body: dict[str, Any], name: str, max_length: int) -> str:
+    """A string field that may be null (read as empty: "clear this field")."""
+    if body.get(name) is None:
+        return ""
+    return text_field(body, name, max_length)
+
+
+def boolean_field(body: dict[str, Any], name: str) -> bool:
+    value = body.get(name)
+    if not isinstance(value, bool):
+        raise Invalid(name, f"« {name} » doit valoir true ou false.")
+    return value
+
+
+def integer_field(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(name, f"« {name} » doit être un entier.")
+    return value
+
+
+def datetime_field(body: dict[str, Any], name: str) -> datetime | None:
+    """An RFC 3339 date-time with its offset (`2026-11-28T09:30:00+01:00`, `…Z`); null is None."""
+    raw = body.get(name)
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or len(raw) > 40:
+        raise Invalid(name, f"« {name} » doit être une date-heure RFC 3339 (2026-11-28T09:30:00+01:00).")
+    try:
+        moment = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError as error:
+        raise Invalid(
+            name, f"« {name} » doit être une date-heure RFC 3339 (2026-11-28T09:30:00+01:00)."
+        ) from error
+    if moment.tzinfo is None:
+        raise Invalid(name, f"« {name} » doit indiquer son fuseau (Z ou +01:00).")
+    return moment
+
+
+def query_flag(name: str) -> bool:
+    raw = request.args.get(name)
+    if raw is None:
+        return False
+    if raw not in ("true", "false"):
+        raise Invalid(name, f"« {name} » doit valoir true ou false.")
+    return raw == "true"

@@ -60,6 +60,16 @@ schema(
                     "code": {"type": "string"},
                     "message": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    # 409 on an incident: the fields someone else changed meanwhile.
+                    "changes": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": ["current", "requested"],
+                            "additionalProperties": False,
+                            "properties": {"current": {"type": "string"}, "requested": {"type": "string"}},
+                        },
+                    },
                 },
             }
         },
