@@ -13,7 +13,7 @@ from pymisp import MISPEvent
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cyberreponse.models import AuditEvent, Comment, Incident, Observable, Organisation, User
+from cyberreponse.models import AuditEvent, Comment, Incident, Observable, Organisation
 from tests.factories import make_incident, make_organisation, make_user
 from tests.web.conftest import bearer, issue
 
@@ -358,3 +358,20 @@ def test_comments_staff_internal_or_shared_members_always_shared(
     assert "Piste : VPN" not in seen_by_member and "Note interne" not in seen_by_member
     assert "Nous avons débranché le serveur." in seen_by_member
     assert api.post(path, json={"body": ""}, headers=member).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "moment", ["9999-12-31T23:59:00+00:00", "0001-01-01T00:00:00+14:00", "2026-11-28T09:30:00", "demain"]
+)
+def test_dates_out_of_range_or_without_offset_are_a_400(
+    api: FlaskClient, session: Session, moment: str
+) -> None:
+    incident = incident_of(session, None)
+    analyst = token_for(session, "analyst")
+    session.commit()
+    response = api.patch(
+        f"/api/v1/incidents/{incident.reference}", json={"version": 1, "aware_at": moment}, headers=analyst
+    )
+    assert response.status_code == 400 and "aware_at" in response.get_json()["error"]["fields"]
+    response = api.post("/api/v1/incidents", json=valid_report(noticed_at=moment), headers=analyst)
+    assert response.status_code == 400 and "noticed_at" in response.get_json()["error"]["fields"]

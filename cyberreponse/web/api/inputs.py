@@ -4,7 +4,7 @@ typed query parameters. Anything else is a 400 that names the field."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
@@ -99,6 +99,13 @@ def datetime_field(body: dict[str, Any], name: str) -> datetime | None:
         ) from error
     if moment.tzinfo is None:
         raise Invalid(name, f"« {name} » doit indiquer son fuseau (Z ou +01:00).")
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError as error:
+        raise Invalid(name, f"« {name} » est hors des dates acceptées.") from error
+    if not 2000 <= moment.year <= 2999:
+        # Far enough from the calendar's ends that converting to Paris time never overflows.
+        raise Invalid(name, f"« {name} » est hors des dates acceptées.")
     return moment
 
 
