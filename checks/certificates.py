@@ -153,7 +153,7 @@ def judge_certificate(facts: CertificateFacts, name: str, trust: Trust, now: dat
     """Everything wrong with this leaf for this name, judged at `now` (pure)."""
     verdicts: list[Verdict] = []
     days_left = (facts.not_after - now).total_seconds() / 86400
-    dates = {"not_after": facts.not_after.isoformat(), "days_left": int(days_left // 1)}
+    dates = {"not_after": facts.not_after.isoformat(), "days_left": int(days_left)}
     if days_left < 0:
         verdicts.append(Verdict("expired", Severity.HIGH, dates))
     elif days_left <= policy.CERT_EXPIRY_HIGH_DAYS:

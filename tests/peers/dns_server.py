@@ -101,17 +101,18 @@ class DnsPeer(BaseResolver):  # type: ignore[misc]
         return dict(self._anchors)
 
     def start(self) -> DnsPeer:
-        self._udp.start_thread()
-        if self._tcp:
-            self._tcp.start_thread()
+        for server in (self._udp, self._tcp):
+            if server is not None:
+                # A short poll interval: stopping the server at the end of each test is then quick.
+                thread = threading.Thread(target=server.server.serve_forever, args=(0.05,), daemon=True)
+                thread.start()
         return self
 
     def stop(self) -> None:
-        self._udp.stop()
-        self._udp.server.server_close()
-        if self._tcp:
-            self._tcp.stop()
-            self._tcp.server.server_close()
+        for server in (self._udp, self._tcp):
+            if server is not None:
+                server.server.shutdown()
+                server.server.server_close()
 
     # --- building (and signing) the zones ----------------------------------------------------------
     def _build(self) -> None:
