@@ -38,9 +38,9 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from cyberreponse.cli import audit, keys, members, setup, users
+    from cyberreponse.cli import audit, keys, members, scan, setup, users
 
-    for module in (setup, members, users, audit, keys):
+    for module in (setup, members, users, audit, keys, scan):
         module.register(cli)
 
 

@@ -53,6 +53,8 @@ class DnsPeer(BaseResolver):  # type: ignore[misc]
         self.address = address or random_loopback()
         self.delay = delay
         self.queries = 0
+        self.in_flight = 0
+        self.max_in_flight = 0  # most queries being answered at once (the runner's concurrency bound)
         self._definitions: list[_Zone] = []
         self._zones: dict[dns.name.Name, dns.zone.Zone] = {}
         self._anchors: dict[str, tuple[str, ...]] = {}
@@ -178,7 +180,17 @@ class DnsPeer(BaseResolver):  # type: ignore[misc]
 
     # --- answering ---------------------------------------------------------------------------------
     def resolve(self, request: DNSRecord, handler: Any) -> DNSRecord:
-        self.queries += 1
+        with self._lock:
+            self.queries += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self._resolve(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _resolve(self, request: DNSRecord) -> DNSRecord:
         self._build()
         qname = dns.name.from_text(str(request.q.qname))
         qtype = request.q.qtype
