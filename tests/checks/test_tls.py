@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from checks.base import Severity, Status
+from checks.certificates import Trust, hostname_matches, judge_certificate, parse_certificate
 from checks.context import Ports
 from tests.checks.conftest import RunCheck, codes, problem, web_ports
 from tests.peers.certificates import Pki
@@ -118,3 +124,38 @@ def test_modern_server_passes_and_tls12_only_lacks_tls13(
     assert run_check("modern.test", "tls.protocols", ports=web_ports(modern)).status is Status.PASS
     result = run_check("old.test", "tls.protocols", ports=web_ports(old))
     assert (result.status, codes(result)) == (Status.INFO, ["tls.no_tls13"])
+
+
+@pytest.mark.parametrize(
+    ("name", "sans", "matches"),
+    [
+        ("site.test", ("site.test",), True),
+        ("SITE.test.", ("site.test",), True),
+        ("www.site.test", ("*.site.test",), True),
+        ("site.test", ("*.site.test",), False),
+        ("a.b.site.test", ("*.site.test",), False),
+        ("mairie.test", ("*.test",), False),
+        ("www.site.test", ("w*.site.test",), False),
+        ("site.test", (), False),
+    ],
+)
+def test_hostname_matching_follows_rfc_6125(name: str, sans: tuple[str, ...], matches: bool) -> None:
+    assert hostname_matches(name, sans) is matches
+
+
+def test_judging_a_certificate_at_a_given_time(pki: Pki) -> None:
+    facts = parse_certificate(
+        x509.load_pem_x509_certificate(pki.issue("site.test").cert_file.read_bytes()).public_bytes(
+            Encoding.DER
+        )
+    )
+    trusted = Trust(True)
+    assert judge_certificate(facts, "site.test", trusted, facts.not_after - timedelta(days=90)) == []
+    [verdict] = judge_certificate(facts, "site.test", trusted, facts.not_after - timedelta(days=59))
+    assert (verdict.kind, verdict.severity) == ("expiring", Severity.MEDIUM)
+    [verdict] = judge_certificate(facts, "site.test", trusted, facts.not_after + timedelta(hours=1))
+    assert verdict.kind == "expired"
+    refused = Trust(False, 20, "unable to get local issuer certificate")
+    kinds = [v.kind for v in judge_certificate(facts, "autre.test", refused, facts.not_before)]
+    assert kinds == ["untrusted", "hostname_mismatch"]
+    assert Trust(False, 10, "certificate has expired").chain_ok
