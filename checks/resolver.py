@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import dns.asyncquery
 import dns.exception
-import dns.flags
 import dns.message
 import dns.name
 import dns.rcode
@@ -26,6 +24,7 @@ import dns.resolver
 import dns.rrset
 
 from checks import policy
+from checks.dns_exchange import exchange
 
 MAX_CNAME_CHAIN = 12
 
@@ -135,21 +134,25 @@ class Resolver:
         self.attempts = attempts
         self.queries_sent = 0
 
-    async def query(self, name: str, rdtype: str, *, dnssec: bool = False) -> Answer:
-        qname = dns.name.from_text(name)
+    async def query(self, name: str, rdtype: str, *, dnssec: bool = False, authority: bool = False) -> Answer:
+        """With `dnssec`, the query sets DO (send the RRSIGs) and CD (Checking Disabled: a validating
+        resolver then hands over bogus data rather than SERVFAIL, so that "bogus" can be told apart).
+        With `authority`, `Answer.authority_zone` is filled in (it costs a little more)."""
+        text = name_text(name)
         qtype = dns.rdatatype.from_text(rdtype)
-        message = dns.message.make_query(qname, qtype, use_edns=0, payload=1232, want_dnssec=dnssec)
-        if dnssec:
-            # Checking Disabled: a validating resolver hands over bogus data rather than SERVFAIL,
-            # so that we can tell "bogus" from "no answer".
-            message.flags |= dns.flags.CD
         last_reason = "timeout"
         for _ in range(self.attempts):
             for server in self.nameservers:
                 self.queries_sent += 1
                 try:
-                    response, _tcp = await dns.asyncquery.udp_with_fallback(
-                        message, server.host, timeout=self.timeout, port=server.port
+                    response = await exchange(
+                        text,
+                        qtype,
+                        server.host,
+                        server.port,
+                        self.timeout,
+                        dnssec=dnssec,
+                        authority=authority,
                     )
                 except dns.exception.Timeout:
                     last_reason = "timeout"
@@ -159,9 +162,9 @@ class Resolver:
                     continue
                 rcode = response.rcode()
                 if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                    return _answer(name_text(qname), rdtype.upper(), qname, qtype, response)
+                    return _answer(text, rdtype.upper(), response.question[0].name, qtype, response)
                 last_reason = dns.rcode.to_text(rcode)
-        raise LookupFailed(name_text(qname), rdtype.upper(), last_reason)
+        raise LookupFailed(text, rdtype.upper(), last_reason)
 
 
 def _answer(
@@ -200,13 +203,15 @@ class DnsView:
     """
 
     resolver: Resolver
-    _tasks: dict[tuple[str, str, bool], asyncio.Task[Answer]] = field(default_factory=dict)
+    _tasks: dict[tuple[str, str, bool, bool], asyncio.Task[Answer]] = field(default_factory=dict)
 
-    async def query(self, name: str, rdtype: str, *, dnssec: bool = False) -> Answer:
-        key = (name_text(name), rdtype.upper(), dnssec)
+    async def query(self, name: str, rdtype: str, *, dnssec: bool = False, authority: bool = False) -> Answer:
+        key = (name_text(name), rdtype.upper(), dnssec, authority)
         task = self._tasks.get(key)
         if task is None:
-            task = asyncio.ensure_future(self.resolver.query(key[0], key[1], dnssec=dnssec))
+            task = asyncio.ensure_future(
+                self.resolver.query(key[0], key[1], dnssec=dnssec, authority=authority)
+            )
             task.add_done_callback(_retrieve)
             self._tasks[key] = task
         # A check cut by its own timeout must not cancel the question for the other checks.

@@ -76,7 +76,7 @@ def verify(answer: Answer, keys: dict[dns.name.Name, Any], now: float, where: st
 
 async def zone_of(context: CheckContext, name: str) -> str:
     """The apex of the zone holding `name`: where an SOA query finds its SOA."""
-    answer = await context.dns.query(name, "SOA")
+    answer = await context.dns.query(name, "SOA", authority=True)
     if answer.records:
         return answer.canonical_name
     if answer.authority_zone:

@@ -66,7 +66,7 @@ def test_bad_name_servers_are_refused(text: str) -> None:
 
 def ask(peer: DnsPeer, name: str, rdtype: str) -> Answer:
     resolver = Resolver([peer.nameserver], timeout=0.3, attempts=1)
-    return asyncio.run(resolver.query(name, rdtype))
+    return asyncio.run(resolver.query(name, rdtype, authority=True))
 
 
 def test_nxdomain_nodata_and_cname_chains(dns_peer: DnsPeer) -> None:
