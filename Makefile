@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-pg lint bench system-deps init clean
+.PHONY: run test test-pg lint bench system-deps init clean translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ test-pg: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # The benchmarks' own dependencies (checkdmarc, to compare the checks with) stay out of the test venv's
@@ -56,3 +56,9 @@ bench: $(STAMP) $(VENV)/.bench-installed system-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Refresh the message catalogue after changing UI text, then translate the new entries in the .po files.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o cyberreponse/translations/messages.pot .
+	$(BIN)/pybabel update -i cyberreponse/translations/messages.pot -d cyberreponse/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d cyberreponse/translations

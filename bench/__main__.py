@@ -24,7 +24,9 @@ def record(name: str, section: str) -> None:
     text = REPORT.read_text("utf-8") if REPORT.exists() else "# Benchmarks\n"
     block = f"<!-- bench:{name} -->\n{section.strip()}\n<!-- /bench:{name} -->"
     pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    text = (
+        pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    )
     REPORT.write_text(text, "utf-8")
 
 

@@ -128,6 +128,10 @@ _RULES: dict[str, Rule] = {
     "security.secret_key": _secret_key,
     "security.encryption_keys": _fernet_keys,
     "mail.smtp_port": _int_range(1, 65535),
+    "jobs.lease_seconds": _int_range(3, 3600),
+    "api.token_days": _int_range(1, 3650),
+    "api.token_max_days": _int_range(1, 3650),
+    "api.max_page_size": _int_range(1, 1000),
     "logging.level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
     "logging.format": _choice("json", "text"),
 }

@@ -46,3 +46,10 @@ class Invalid(DomainError):
 class RateLimited(DomainError):
     code = "rate_limited"
     http_status = 429
+
+
+class Unauthenticated(DomainError):
+    """Credentials missing or wrong (HTTP 401), e.g. a failed re-authentication."""
+
+    code = "unauthorized"
+    http_status = 401

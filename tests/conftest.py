@@ -33,7 +33,7 @@ TEST_SECRET_KEY = "test-secret-key-" + "0" * 40
 TEST_ENCRYPTION_KEY = Fernet.generate_key().decode()
 
 
-def test_environ(**extra: str) -> dict[str, str]:
+def environ_for_tests(**extra: str) -> dict[str, str]:
     environ = {
         "CYBERREPONSE_SECRET_KEY": TEST_SECRET_KEY,
         "CYBERREPONSE_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
@@ -63,7 +63,7 @@ def database_url(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> st
     base = postgres_url()
     if base:
         # Several checkouts may run their suites at once on this server: one database each.
-        checkout = hashlib.sha1(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
+        checkout = hashlib.sha256(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
         return fresh_postgres_database(base, f"cyberreponse_test_{checkout}_{worker_id}")
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
@@ -107,7 +107,7 @@ def session(db: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(environ=test_environ(), instance_path=tmp_path)
+    return load_settings(environ=environ_for_tests(), instance_path=tmp_path)
 
 
 @pytest.fixture

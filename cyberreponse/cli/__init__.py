@@ -38,9 +38,20 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from cyberreponse.cli import audit, keys, members, scan, setup, users
+    from cyberreponse.cli import (
+        api_tokens,
+        audit,
+        keys,
+        members,
+        playbooks,
+        questionnaire,
+        scan,
+        scheduler,
+        setup,
+        users,
+    )
 
-    for module in (setup, members, users, audit, keys, scan):
+    for module in (setup, members, users, audit, keys, scheduler, questionnaire, playbooks, api_tokens, scan):
         module.register(cli)
 
 

@@ -13,6 +13,7 @@ from cyberreponse.actors import system_actor
 from cyberreponse.cli import CliContext, pass_context
 from cyberreponse.config import load_settings
 from cyberreponse.crypto import new_fernet_key, new_token
+from cyberreponse.jobs.scheduler import SchedulerLeader
 from cyberreponse.migrate import upgrade
 from cyberreponse.services import accounts
 
@@ -89,7 +90,9 @@ def register(cli: click.Group) -> None:
         app = create_app(settings=settings, database=ctx.database)
         host = host or settings.get_str("server.host")
         port = port or settings.get_int("server.port")
+        if settings.get_bool("jobs.scheduler_in_serve"):
+            SchedulerLeader(settings, ctx.database).run_in_background()
         click.echo(f"Serving CybeRéponse on http://{host}:{port}/")
         waitress.serve(
-            app, host=host, port=port, threads=settings.get_int("server.threads"), ident="CybeRéponse"
+            app, host=host, port=port, threads=settings.get_int("server.threads"), ident="CybeReponse"
         )

@@ -14,6 +14,7 @@ from cyberreponse.actors import ROLES, Actor
 from cyberreponse.clock import now
 from cyberreponse.errors import Conflict, Invalid, NotFound
 from cyberreponse.models import Organisation, User
+from cyberreponse.services.api_tokens import revoke_all_tokens
 from cyberreponse.services.passwords import check_policy, hash_password, verify_password
 from cyberreponse.services.scoping import require_admin
 from cyberreponse.services.sessions import end_all_sessions
@@ -225,9 +226,14 @@ def set_active(session: Session, actor: Actor, public_id: str, active: bool) -> 
     if not active and user.id == actor.user_id:
         raise Invalid("active", "Vous ne pouvez pas désactiver votre propre compte.")
     user.active = active
+    details: dict[str, int] = {}
     if not active:
-        end_all_sessions(session, user.id)
-    audit.record(session, actor, "user.enabled" if active else "user.disabled", "user", user.public_id)
+        # A disabled account loses every way in: browser sessions and API tokens (ASVS 7.4.2).
+        details["sessions_ended"] = end_all_sessions(session, user.id)
+        details["tokens_revoked"] = revoke_all_tokens(session, user.id)
+    audit.record(
+        session, actor, "user.enabled" if active else "user.disabled", "user", user.public_id, details
+    )
     session.commit()
     return user
 

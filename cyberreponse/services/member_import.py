@@ -144,8 +144,7 @@ def validate_rows(session: Session, rows: list[ImportRow], errors: list[tuple[in
 def import_members(session: Session, actor: Actor, data: bytes, source: str = "upload") -> ImportReport:
     require_staff(actor)
     rows, errors = parse_rows(_decode(data))
-    if not errors:
-        validate_rows(session, rows, errors)
+    validate_rows(session, rows, errors)  # every bad row is reported, not just the first kind
     if errors:
         raise ImportRejected(sorted(errors))
     if not rows:

@@ -39,7 +39,13 @@ class OrganisationPage:
 
 
 def search_organisations(
-    session: Session, actor: Actor, query: str = "", kind: str = "", page: int = 1
+    session: Session,
+    actor: Actor,
+    query: str = "",
+    kind: str = "",
+    page: int = 1,
+    *,
+    page_size: int = PAGE_SIZE,
 ) -> OrganisationPage:
     statement = scoped_organisations(actor)
     if query.strip():
@@ -54,10 +60,12 @@ def search_organisations(
     if kind:
         statement = statement.where(Organisation.kind == kind)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     items = session.scalars(
-        statement.order_by(Organisation.name).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        statement.order_by(Organisation.name, Organisation.siren)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
     ).all()
     return OrganisationPage(list(items), total, page, pages)
 
@@ -213,6 +221,11 @@ def _asset_of(organisation: Organisation, kind: str, value: str) -> Asset:
 def remove_asset(session: Session, actor: Actor, siren: str, kind: str, value: str) -> None:
     require_staff(actor)
     organisation = organisation_in_scope(session, actor, siren)
+    try:
+        # The value as people type it ("Mairie.Test."), matched against the stored normal form.
+        value = normalise_asset(kind, value)
+    except Invalid as error:
+        raise NotFound("Actif introuvable.") from error
     asset = _asset_of(organisation, kind, value)
     organisation.assets.remove(asset)
     audit.record(session, actor, "asset.remove", "organisation", siren, {"kind": kind, "value": value})

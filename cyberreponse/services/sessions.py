@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from cyberreponse.clock import now
@@ -84,10 +84,23 @@ def live_sessions(session: Session, user_id: int) -> list[UserSession]:
     )
 
 
-def end_session_by_id(session: Session, user_id: int, session_id: int) -> bool:
+def end_session_by_prefix(session: Session, user_id: int, digest_prefix: str) -> bool:
+    """End one of the user's own sessions, named in pages by the first 16 hex digits of its digest."""
+    if len(digest_prefix) < 16 or not all(c in "0123456789abcdef" for c in digest_prefix):
+        return False
+    for record in live_sessions(session, user_id):
+        if record.token_digest.startswith(digest_prefix):
+            record.revoked_at = now()
+            session.commit()
+            return True
+    return False
+
+
+def purge_ended_sessions(session: Session, older_than: timedelta = timedelta(days=30)) -> int:
+    """Delete sessions revoked (or idle) for longer than `older_than`; they are of no use any more."""
+    cutoff = now() - older_than
     result = session.execute(
-        update(UserSession)
-        .where(UserSession.id == session_id, UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=now())
+        delete(UserSession).where((UserSession.revoked_at < cutoff) | (UserSession.last_seen_at < cutoff))
     )
-    return bool(getattr(result, "rowcount", 0))
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -19,7 +19,8 @@ def normalise_email(raw: str, field: str = "email") -> str:
     if "\r" in value or "\n" in value or len(value) > 254:
         raise Invalid(field, "Adresse e-mail invalide.")
     try:
-        result = validate_email(value, check_deliverability=False)
+        # test_environment admits the reserved .test domain (test and staging installs); no DNS lookup.
+        result = validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError as error:
         raise Invalid(field, "Adresse e-mail invalide.") from error
     return str(result.normalized).lower()

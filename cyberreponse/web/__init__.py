@@ -55,13 +55,38 @@ def _init_login(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
-    from cyberreponse.web import account, admin_users, audit_log, auth, members, public, space
+    from cyberreponse.web import (
+        account,
+        admin_users,
+        api,
+        api_tokens,
+        assessments,
+        audit_log,
+        auth,
+        members,
+        playbooks,
+        public,
+        space,
+    )
 
     _init_login(app)
+    api.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app, app.extensions["cyberreponse.settings"].get_int("security.hsts_seconds"))
     app.teardown_appcontext(close_db_session)
-    for blueprint in (public.bp, auth.bp, account.bp, members.bp, admin_users.bp, audit_log.bp, space.bp):
+    for blueprint in (
+        public.bp,
+        auth.bp,
+        account.bp,
+        api_tokens.bp,
+        members.bp,
+        admin_users.bp,
+        audit_log.bp,
+        space.bp,
+        assessments.bp,
+        playbooks.bp,
+        api.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.context_processor

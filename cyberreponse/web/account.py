@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cyberreponse.crypto import token_digest
-from cyberreponse.errors import Invalid
+from cyberreponse.errors import Invalid, NotFound
 from cyberreponse.services import accounts, sessions
 from cyberreponse.web.context import client_ip, db_session, settings
 
@@ -58,10 +58,7 @@ def change_password() -> ResponseReturnValue:
 @bp.route("/sessions/<digest>/fin", methods=["POST"])
 @login_required
 def end_other_session(digest: str) -> ResponseReturnValue:
-    for record in sessions.live_sessions(db_session(), current_user.id):
-        if record.token_digest.startswith(digest) and len(digest) >= 16:
-            sessions.end_session_by_id(db_session(), current_user.id, record.id)
-            db_session().commit()
-            flash(_("Session fermée."), "success")
-            break
+    if not sessions.end_session_by_prefix(db_session(), current_user.id, digest):
+        raise NotFound(_("Session introuvable."))
+    flash(_("Session fermée."), "success")
     return redirect(url_for("account.index"))

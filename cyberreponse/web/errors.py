@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -60,12 +60,17 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[Response | str, int] | HTTPException:
+    def http_error(error: HTTPException) -> Response | HTTPException:
         status = error.code or 500
         if status in (301, 302, 303, 307, 308):
             return error
         code, message = _MESSAGES.get(status, ("error", _l("Une erreur est survenue.")))
-        return error_response(status, code, str(message))
+        response = make_response(error_response(status, code, str(message)))
+        # Keep what the protocol requires of the error, e.g. `Allow` on a 405.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Response | str, int]:

@@ -30,10 +30,72 @@ ROLE_LABELS = {
     "analyst": _l("Analyste"),
     "member": _l("Membre (RSSI / référent)"),
 }
+ANSWER_SET_STATUS_LABELS = {
+    "draft": _l("Brouillon"),
+    "submitted": _l("Soumise"),
+}
+# Status of a NIS2 measure (services/scoring/measure_status.py).
+MEASURE_STATUS_LABELS = {
+    "satisfied": _l("Satisfaite"),
+    "partial": _l("Partielle"),
+    "not_satisfied": _l("Non satisfaite"),
+    "unknown": _l("Inconnue"),
+}
+# The two answers that are not an index (services/questionnaire.py).
+SPECIAL_ANSWER_LABELS = {
+    "unknown": _l("Je ne sais pas"),
+    "not_applicable": _l("Non applicable"),
+}
+QUESTION_WEIGHT_LABELS = {
+    "1": _l("utile"),
+    "2": _l("importante"),
+    "3": _l("essentielle"),
+}
+# The public form's plain-French choices (reporter situations).
+SITUATION_LABELS = {
+    "ransomware": _l("Fichiers chiffrés / demande de rançon"),
+    "mailbox_compromised": _l("Messagerie piratée / envoie du spam"),
+    "payment_fraud": _l("Changement de RIB / demande de virement"),
+    "website_defaced": _l("Site web modifié"),
+    "suspicious_message": _l("E-mail ou appel suspect"),
+    "strange_computer": _l("Ordinateur au comportement étrange"),
+    "data_exposed": _l("Données personnelles exposées"),
+    "service_unavailable": _l("Service indisponible"),
+    "unknown": _l("Je ne sais pas"),
+}
+OBLIGATION_LABELS = {
+    "nis2_early_warning": _l("Alerte précoce NIS2 (24 h)"),
+    "nis2_notification": _l("Notification d'incident NIS2 (72 h)"),
+    "nis2_final_report": _l("Rapport final NIS2 (1 mois)"),
+    "csirt_reply": _l("Réponse du CSIRT (24 h après l'alerte précoce)"),
+    "cnil_notification": _l("Notification à la CNIL (72 h)"),
+    "police_complaint": _l("Dépôt de plainte"),
+    "insurer_notice": _l("Déclaration à l'assureur"),
+}
+PHASE_LABELS = {
+    "qualification": _l("Qualification"),
+    "containment": _l("Endiguement"),
+    "eradication": _l("Éradication"),
+    "recovery": _l("Rétablissement"),
+    "post-incident": _l("Après l'incident"),
+}
+ACTOR_LABELS = {
+    "csirt": _l("CSIRT"),
+    "member": _l("Collectivité"),
+    "provider": _l("Prestataire"),
+}
 
 ALL_LABELS = {
     "kind": ORGANISATION_KIND_LABELS,
     "nis2": NIS2_STATUS_LABELS,
     "asset": ASSET_KIND_LABELS,
     "role": ROLE_LABELS,
+    "answer_set": ANSWER_SET_STATUS_LABELS,
+    "measure_status": MEASURE_STATUS_LABELS,
+    "special_answer": SPECIAL_ANSWER_LABELS,
+    "weight": QUESTION_WEIGHT_LABELS,
+    "situation": SITUATION_LABELS,
+    "obligation": OBLIGATION_LABELS,
+    "phase": PHASE_LABELS,
+    "actor": ACTOR_LABELS,
 }

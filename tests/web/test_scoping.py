@@ -1,0 +1,89 @@
+"""Walk every route of the app as a member of commune A (DESIGN §8, ASVS 8.2.2).
+
+For each URL rule and method, the URL is built twice: with commune A's identifiers (what the member
+may reach) and with commune B's. Every answer for B must be 403 or 404 and never show B's data.
+A new route whose parameter has no builder below makes this test fail until one is added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from cyberreponse.models import Organisation
+from tests.conftest import csrf_token, login
+from tests.factories import make_asset, make_organisation, make_user
+
+pytestmark = pytest.mark.db
+
+# How to build, for a given organisation, a value of each URL parameter that belongs to it.
+ParamBuilder = Callable[[Session, Organisation], str]
+PARAM_BUILDERS: dict[str, ParamBuilder] = {
+    "siren": lambda session, org: org.siren,
+    "public_id": lambda session, org: make_user(session, "member", [org], totp=False).public_id,
+    "digest": lambda session, org: "0" * 16,
+    "kind": lambda session, org: org.assets[0].kind,
+    "value": lambda session, org: org.assets[0].value,
+    "playbook_id": lambda session, org: "ransomware",  # staff pages, the same for every member
+}
+# Routes not about any organisation's data (public pages, sign-in steps, static files).
+NOT_ORGANISATION_DATA = {"static"}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _url(app: Flask, rule: object, values: dict[str, str]) -> str:
+    path = str(rule.rule)  # type: ignore[attr-defined]
+    for name in rule.arguments:  # type: ignore[attr-defined]
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", values[name], path)
+    return path
+
+
+def _request(client: FlaskClient, method: str, url: str, token: str) -> tuple[int, str]:
+    data = {"csrf_token": token} if method != "GET" else None
+    response = client.open(url, method=method, data=data)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_member_of_commune_a_gets_404_or_403_for_every_route_of_commune_b(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    commune_a = make_organisation(session, "Commune Alpha")
+    commune_b = make_organisation(session, "Commune Bêta Secrète")
+    make_asset(session, commune_a, "alpha.test")
+    make_asset(session, commune_b, "beta-secrete.test")
+    member = make_user(session, "member", [commune_a])
+    session.commit()
+
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in NOT_ORGANISATION_DATA]
+    missing = {name for r in rules for name in r.arguments} - set(PARAM_BUILDERS)
+    assert not missing, f"add a builder in PARAM_BUILDERS for URL parameter(s): {sorted(missing)}"
+    values_a = {name: build(session, commune_a) for name, build in PARAM_BUILDERS.items()}
+    values_b = {name: build(session, commune_b) for name, build in PARAM_BUILDERS.items()}
+    session.commit()
+
+    login(client, member)
+    token = csrf_token(client, "/compte")
+    reachable, checked = [], 0
+    for rule in rules:
+        if not rule.arguments:
+            continue
+        for method in sorted(set(rule.methods or ()) & set(METHODS)):
+            status_a, _ = _request(client, method, _url(app, rule, values_a), token)
+            if method == "GET" and status_a == 200:
+                reachable.append(rule.rule)
+            status_b, body_b = _request(client, method, _url(app, rule, values_b), token)
+            checked += 1
+            # The API ignores browser sessions (401 without a token); tests/web/test_api_* use tokens.
+            allowed = (401, 403, 404, 405) if rule.rule.startswith("/api/") else (403, 404, 405)
+            assert status_b in allowed, f"{method} {rule.rule} for commune B answered {status_b}"
+            assert commune_b.name not in body_b and "beta-secrete.test" not in body_b
+            assert client.get("/espace").status_code == 200, (
+                f"{method} {rule.rule} ended the member's session"
+            )
+    assert "/organisations/<siren>" in reachable  # the walk reached the member's own pages
+    assert checked >= 15
