@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import dns.flags
+import dns.message
+import dns.rdatatype
 import pytest
 
+from checks.dns_exchange import _matches, query_wire, question_wire
 from checks.resolver import Answer, LookupFailed, Nameserver, Resolver, parse_nameserver
 from checks.targets import InvalidTarget, TargetKind, parse_target
 from tests.peers.dns_server import DnsPeer
@@ -88,3 +92,27 @@ def test_servfail_and_silence_raise_lookup_failed(dns_peer: DnsPeer) -> None:
     with pytest.raises(LookupFailed) as silent:
         ask(dns_peer, "dead.mairie.test", "TXT")
     assert (servfail.value.reason, silent.value.reason) == ("SERVFAIL", "timeout")
+
+
+def test_queries_are_written_as_dnspython_would_read_them() -> None:
+    question = question_wire("_dmarc.mairie.test", dns.rdatatype.TXT)
+    message = dns.message.from_wire(query_wire(4242, question, dnssec=True))
+    assert (message.id, str(message.question[0].name), message.question[0].rdtype) == (
+        4242,
+        "_dmarc.mairie.test.",
+        dns.rdatatype.TXT,
+    )
+    assert message.flags & dns.flags.CD and message.ednsflags & dns.flags.DO
+    assert message.payload == 1232
+    assert question_wire(".", dns.rdatatype.DNSKEY) == b"\0\0\x30\0\x01"
+    assert dns.message.from_wire(query_wire(1, question_wire("a\\.b.test", 1), dnssec=False)).question
+
+
+def test_a_reply_must_carry_our_id_and_repeat_our_question() -> None:
+    question = question_wire("mairie.test", dns.rdatatype.A)
+    query = dns.message.from_wire(query_wire(7, question, dnssec=False))
+    reply = dns.message.make_response(query).to_wire()
+    assert _matches(reply, 7, question)
+    assert not _matches(reply, 8, question)
+    assert not _matches(reply, 7, question_wire("autre.test", dns.rdatatype.A))
+    assert not _matches(query_wire(7, question, dnssec=False), 7, question)  # a query, not a response

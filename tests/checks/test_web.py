@@ -13,6 +13,7 @@ from checks.web.https import WebProbe, evaluate_web, hsts_max_age
 from checks.web.security_txt import evaluate_security_txt, parse_security_txt
 from tests.checks.conftest import RunCheck, codes, problem, web_ports
 from tests.peers.certificates import Pki
+from tests.peers.dns_server import DnsPeer
 from tests.peers.servers import WebPeer, ok, redirect
 
 Site = Callable[..., WebPeer]
@@ -80,8 +81,8 @@ def test_no_web_server_at_all_is_skipped(web_site: Site, run_check: RunCheck) ->
     assert (result.status, result.evidence["skipped"]["reason"]) == (Status.SKIPPED, "no_web_service")
 
 
-def test_name_without_address_is_skipped(dns_peer: object, run_check: RunCheck) -> None:
-    dns_peer.add_zone("site.test", '@ TXT "v=spf1 -all"')  # type: ignore[attr-defined]
+def test_name_without_address_is_skipped(dns_peer: DnsPeer, run_check: RunCheck) -> None:
+    dns_peer.add_zone("site.test", '@ TXT "v=spf1 -all"')
     result = run_check("site.test", "web.https")
     assert (result.status, result.evidence["skipped"]["reason"]) == (Status.SKIPPED, "no_address")
 
@@ -162,3 +163,29 @@ def test_security_txt_without_contact_is_invalid() -> None:
     assert problem_found.details["missing_or_invalid"] == ("Contact",)
     no_date = parse_security_txt("Contact: mailto:a@site.test\nExpires: next year\n")
     assert evaluate_security_txt(no_date, now)[0].details["missing_or_invalid"] == ("Expires",)
+
+
+@pytest.mark.parametrize("private", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.1.1", "::1"])
+def test_names_resolving_to_private_addresses_are_not_contacted(
+    dns_peer: DnsPeer, run_check: RunCheck, private: str
+) -> None:
+    record = "AAAA" if ":" in private else "A"
+    dns_peer.add_zone("interne.test", f"@ {record} {private}")
+    for check in ("web.https", "tls.certificate", "web.security_txt"):
+        result = run_check("interne.test", check, allow_private_addresses=False)
+        assert (result.status, result.evidence["skipped"]["reason"]) == (Status.SKIPPED, "private_address")
+        assert result.to_json()["evidence"]["skipped"]["addresses"] == [private]
+
+
+def test_the_address_policy_applies_to_the_very_address_connected_to(
+    pki: Pki, web_site: Site, run_check: RunCheck
+) -> None:
+    peer = web_site(
+        "site.test", https=pki.issue("site.test").server_context(), https_routes={"/": ok(HSTS_YEAR)}
+    )
+    refused = run_check("site.test", "web.https", ports=web_ports(peer), allow_private_addresses=False)
+    assert refused.status is Status.SKIPPED
+    assert peer.requests_seen == []
+    allowed = run_check("site.test", "web.https", ports=web_ports(peer))
+    assert allowed.status is Status.PASS
+    assert peer.requests_seen == ["/"]

@@ -33,6 +33,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _WebServer
 
     def do_GET(self) -> None:
+        self.server.requests_seen.append(self.path)
         status, headers, body = self.server.routes.get(
             self.path, (404, {"Content-Type": "text/plain"}, b"absent")
         )
@@ -94,6 +95,10 @@ class WebPeer:
             self.http_port = self._servers[-1].server_address[1]
         else:
             self.http_port = free_port(self.address)
+
+    @property
+    def requests_seen(self) -> list[str]:
+        return [path for server in self._servers for path in server.requests_seen]
 
     def start(self) -> WebPeer:
         for server in self._servers:
