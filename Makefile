@@ -45,7 +45,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(STAMP) system-deps
+# The benchmarks' own dependencies (checkdmarc, to compare the checks with) stay out of the test venv's
+# requirements: installed on first `make bench`.
+$(VENV)/.bench-installed: pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
+	touch $@
+
+bench: $(STAMP) $(VENV)/.bench-installed system-deps
 	$(BIN)/python -m bench $(BENCH)
 
 clean:
