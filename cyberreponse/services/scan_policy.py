@@ -74,7 +74,9 @@ def user_agent(settings: Settings) -> str:
     """Names the CSIRT and the public page that explains the scans (who, what, how to opt out)."""
     page = settings.get_str("app.base_url") + settings.get_str("scanning.info_path")
     # Header values are ASCII: "CSIRT régional" becomes "CSIRT regional".
-    name = unicodedata.normalize("NFKD", settings.get_str("app.csirt_name")).encode("ascii", "ignore").decode()
+    name = (
+        unicodedata.normalize("NFKD", settings.get_str("app.csirt_name")).encode("ascii", "ignore").decode()
+    )
     return f"CybeReponse-scanner/0.1 (+{page}; {name})"
 
 

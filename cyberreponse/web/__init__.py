@@ -69,6 +69,7 @@ def register_web(app: Flask) -> None:
         intake,
         members,
         playbooks,
+        posture,
         public,
         space,
     )
@@ -93,6 +94,7 @@ def register_web(app: Flask) -> None:
         exports.bp,
         assessments.bp,
         playbooks.bp,
+        posture.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

@@ -36,7 +36,9 @@ def _campaign(db: Database, session: Session, settings: Settings) -> None:
 def _alerts(session: Session) -> list[OutboxMail]:
     return list(
         session.scalars(
-            select(OutboxMail).options(undefer(OutboxMail.text_body)).where(OutboxMail.kind == "posture_alert")
+            select(OutboxMail)
+            .options(undefer(OutboxMail.text_body))
+            .where(OutboxMail.kind == "posture_alert")
         )
     )
 
