@@ -286,14 +286,18 @@ def contender_checks(setup: dict[str, Any]) -> dict[str, Any]:
     return {"wall": time.perf_counter() - start, "results": results, "assets": len(work)}
 
 
-def contender_campaign(setup: dict[str, Any]) -> dict[str, Any]:
-    """`cyberreponse campaign run` in this process (its peak RSS is ours), then the rows it wrote."""
+def contender_campaign(setup: dict[str, Any], *, prepare: bool = True) -> dict[str, Any]:
+    """`cyberreponse campaign run` in this process (its peak RSS is ours), then the rows it wrote.
+
+    `prepare=False` when the database was filled before the workers started (the Celery run).
+    """
     from sqlalchemy import func, select
 
     from cyberreponse.cli import CliContext
     from cyberreponse.models import Campaign, CampaignUnit, CheckResultRecord, Finding, OutboxMail
 
-    prepare_database(setup)
+    if prepare:
+        prepare_database(setup)
     from cyberreponse.cli import main
 
     start = time.perf_counter()
@@ -459,14 +463,16 @@ def report(
         f"| assets/s | {assets / alone['wall']:.1f} | {assets / inprocess['wall']:.1f} | "
         f"{assets / celery['wall']:.1f} |",
         f"| peak RSS | {alone['peak_rss_mb']:.0f} MB | {inprocess['peak_rss_mb']:.0f} MB | "
-        f"{celery['peak_rss_mb']:.0f} MB (coordinator); workers {', '.join(f'{m:.0f}' for m in celery['worker_rss_mb'])} MB |",
+        f"{celery['peak_rss_mb']:.0f} MB (coordinator); workers "
+        f"{', '.join(f'{m:.0f}' for m in celery['worker_rss_mb'])} MB |",
         f"| check results | {alone['results']:,} | {inprocess['results']:,} | {celery['results']:,} |",
         f"| rows written | — | {rows(inprocess):,} ({_rows(inprocess)}) | {rows(celery):,} ({_rows(celery)}) |",
         f"| units done / failed | — | {inprocess['done']:,} / {inprocess['failed']} | "
         f"{celery['done']:,} / {celery['failed']} |",
         f"| findings opened | — | {inprocess['findings']:,} | {celery['findings']:,} |",
         "",
-        f"- In-process: **{inprocess['wall'] / 60:.1f} min** for {assets:,} assets (target: under 10 min), "
+        f"- In-process: **{inprocess['wall'] / 60:.1f} min** for {assets:,} assets "
+        "(target: under 10 min), "
         f"**{inprocess['wall'] / alone['wall']:.2f}×** the checks library alone (target: within 2×).",
         f"- 2 Celery workers: {celery['wall'] / 60:.1f} min, {celery['wall'] / alone['wall']:.2f}× the library alone.",
     ]
@@ -485,12 +491,8 @@ def _main(argv: list[str]) -> None:
     setup = json.loads(Path(argv[1]).read_text())
     if kind == "checks":
         figures = contender_checks(setup)
-    elif os.environ.get("BENCH_SKIP_PREPARE"):
-        global prepare_database  # noqa: PLW0603 - the Celery run's database was filled before the workers
-        prepare_database = lambda _setup: None  # noqa: E731
-        figures = contender_campaign(setup)
     else:
-        figures = contender_campaign(setup)
+        figures = contender_campaign(setup, prepare=not os.environ.get("BENCH_SKIP_PREPARE"))
     figures["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps(figures), flush=True)
 
