@@ -466,7 +466,8 @@ def report(
         f"{celery['peak_rss_mb']:.0f} MB (coordinator); workers "
         f"{', '.join(f'{m:.0f}' for m in celery['worker_rss_mb'])} MB |",
         f"| check results | {alone['results']:,} | {inprocess['results']:,} | {celery['results']:,} |",
-        f"| rows written | — | {rows(inprocess):,} ({_rows(inprocess)}) | {rows(celery):,} ({_rows(celery)}) |",
+        f"| rows written | — | {rows(inprocess):,} ({_rows(inprocess)}) | "
+        f"{rows(celery):,} ({_rows(celery)}) |",
         f"| units done / failed | — | {inprocess['done']:,} / {inprocess['failed']} | "
         f"{celery['done']:,} / {celery['failed']} |",
         f"| findings opened | — | {inprocess['findings']:,} | {celery['findings']:,} |",
@@ -474,7 +475,8 @@ def report(
         f"- In-process: **{inprocess['wall'] / 60:.1f} min** for {assets:,} assets "
         "(target: under 10 min), "
         f"**{inprocess['wall'] / alone['wall']:.2f}×** the checks library alone (target: within 2×).",
-        f"- 2 Celery workers: {celery['wall'] / 60:.1f} min, {celery['wall'] / alone['wall']:.2f}× the library alone.",
+        f"- 2 Celery workers: {celery['wall'] / 60:.1f} min, "
+        f"{celery['wall'] / alone['wall']:.2f}× the library alone.",
     ]
     return "\n".join(lines)
 
