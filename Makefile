@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 system-deps:
 	@missing=""; \
 	command -v nmap >/dev/null 2>&1 || missing="$$missing nmap"; \
+	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \
 	if [ -n "$$missing" ]; then \
@@ -45,7 +46,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(STAMP) system-deps
+# The benchmarks' own dependencies (checkdmarc, to compare the checks with) stay out of the test venv's
+# requirements: installed on first `make bench`.
+$(VENV)/.bench-installed: pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
+	touch $@
+
+bench: $(STAMP) $(VENV)/.bench-installed system-deps
 	$(BIN)/python -m bench $(BENCH)
 
 clean:

@@ -45,12 +45,13 @@ def _register() -> None:
         members,
         playbooks,
         questionnaire,
+        scan,
         scheduler,
         setup,
         users,
     )
 
-    for module in (setup, members, users, audit, keys, scheduler, questionnaire, playbooks, api_tokens):
+    for module in (setup, members, users, audit, keys, scheduler, questionnaire, playbooks, api_tokens, scan):
         module.register(cli)
 
 
