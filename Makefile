@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 system-deps:
 	@missing=""; \
 	command -v nmap >/dev/null 2>&1 || missing="$$missing nmap"; \
+	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \
 	if [ -n "$$missing" ]; then \
