@@ -12,7 +12,7 @@ The mail servers of the synthetic zones sit in the documentation networks (192.0
 campaign's exclusion list (`scanning.excluded`) keeps out: STARTTLS is skipped there, never attempted.
 
 Each member has a domain (mail, dns, tls, web, exposure), its `www` host (dns, tls, web, exposure) and
-an IP address (exposure): 2,400 assets, 11,200 units. Contenders, each in a process of its own:
+an IP address (exposure): 2,400 assets, 8,000 units. Contenders, each in a process of its own:
 - checks alone: the same targets and check families through `checks.runner.scan_target`, one event loop,
   the same concurrency and politeness settings, nothing stored;
 - in-process: `cyberreponse campaign run` on a SQLite file (WAL), every result and finding written;
