@@ -448,8 +448,7 @@ def run() -> str:
             report(
                 members, concurrency, f"nmap at `--max-rate {fast_rate}`", **figures["fast"], heading=False
             ),
-            NOTES
-            + f"\n- Machine load average (1 min) before / after: {load_before:.1f} / "
+            NOTES + f"\n- Machine load average (1 min) before / after: {load_before:.1f} / "
             f"{os.getloadavg()[0]:.1f} on 2 cores (other work on the machine lengthens the times).",
         ]
     )
