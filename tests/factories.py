@@ -124,7 +124,9 @@ def make_finding(session: Session, asset: Asset, code: str = "spf.permissive_all
 
     kind = problem_types()[code]
     check = next(c for c in all_checks() if kind in c.problem_types)
-    campaign = Campaign(kind="on_demand", requested_by="test", status="done", started_at=now())
+    campaign = Campaign(
+        kind="on_demand", requested_by="test", status="done", started_at=now(), finished_at=now()
+    )
     session.add(campaign)
     session.flush()
     record_asset_results(session, campaign.id, asset.id, [check.result(Outcome(problems=[kind.at()]))], now())
