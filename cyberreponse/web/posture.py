@@ -53,12 +53,20 @@ def campaign_list() -> ResponseReturnValue:
     return render_template("posture/campaigns.html", page=page)
 
 
+def _time_of_day(expression: str) -> str:
+    """ "0 2 * * *" → "2 h 00"; any other schedule is shown as written."""
+    fields = expression.split()
+    if len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit():
+        return f"{int(fields[1])} h {int(fields[0]):02d}"
+    return expression
+
+
 @bp.route("/analyses")
 def about_scans() -> ResponseReturnValue:
     config = settings()
     return render_template(
         "posture/about_scans.html",
-        schedule=config.get_str("schedule.nightly_campaign"),
+        schedule=_time_of_day(config.get_str("schedule.nightly_campaign")),
         excluded=bool(config.get_list("scanning.excluded")),
         nmap_rate=config.get_int("scanning.nmap_max_rate"),
     )
