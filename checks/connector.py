@@ -34,11 +34,31 @@ TLS_VERSIONS = {
 
 
 class AddressNotAllowed(Exception):
-    """The address is not globally routable and private addresses were not allowed."""
+    """The address is not globally routable and private addresses were not allowed, or it is excluded."""
 
-    def __init__(self, address: str) -> None:
-        super().__init__(f"{address} is not a public address")
+    def __init__(self, address: str, *, excluded: bool = False) -> None:
+        super().__init__(f"{address} is {'excluded from scans' if excluded else 'not a public address'}")
         self.address = address
+        self.excluded = excluded
+
+
+class RateLimiter:
+    """At most `rate` acquisitions per second, spread evenly (0: no limit). Shared by one event loop."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        if not self.interval:
+            return
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            wait = self._next - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._next = max(self._next, loop.time()) + self.interval
 
 
 class ConnectionFailed(Exception):
@@ -76,21 +96,42 @@ class Connector:
         allow_private_addresses: bool = False,
         connect_timeout: float = policy.CONNECT_TIMEOUT,
         io_timeout: float = policy.IO_TIMEOUT,
+        excluded_networks: tuple[str, ...] = (),
+        per_address_connections: int = 0,
+        connections_per_second: float = 0,
     ) -> None:
         self.ca_file = ca_file
         self.allow_private_addresses = allow_private_addresses
         self.connect_timeout = connect_timeout
         self.io_timeout = io_timeout
+        self.excluded_networks = tuple(ipaddress.ip_network(n, strict=False) for n in excluded_networks)
+        # Politeness: connection openings in progress per address (0: no limit), and overall rate.
+        self.per_address_connections = per_address_connections
+        self._address_slots: dict[str, asyncio.Semaphore] = {}
+        self._rate = RateLimiter(connections_per_second)
         self._contexts: dict[tuple[bool, str | None], ssl.SSLContext] = {}
 
+    def is_excluded(self, address: str) -> bool:
+        parsed = ipaddress.ip_address(address)
+        return any(parsed.version == n.version and parsed in n for n in self.excluded_networks)
+
     def is_allowed(self, address: str) -> bool:
+        if self.is_excluded(address):
+            return False
         if self.allow_private_addresses:
             return True
         return ipaddress.ip_address(address).is_global
 
     def ensure_allowed(self, address: str) -> None:
         if not self.is_allowed(address):
-            raise AddressNotAllowed(address)
+            raise AddressNotAllowed(address, excluded=self.is_excluded(address))
+
+    def _slot(self, address: str) -> asyncio.Semaphore | None:
+        if self.per_address_connections <= 0:
+            return None
+        if address not in self._address_slots:
+            self._address_slots[address] = asyncio.Semaphore(self.per_address_connections)
+        return self._address_slots[address]
 
     def context(self, *, verify: bool, version: str | None = None) -> ssl.SSLContext:
         key = (verify, version)
@@ -100,8 +141,14 @@ class Connector:
 
     async def open_tcp(self, address: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         self.ensure_allowed(address)
+        slot = self._slot(address)
         try:
-            return await asyncio.wait_for(asyncio.open_connection(address, port), self.connect_timeout)
+            if slot is None:
+                await self._rate.acquire()
+                return await asyncio.wait_for(asyncio.open_connection(address, port), self.connect_timeout)
+            async with slot:
+                await self._rate.acquire()
+                return await asyncio.wait_for(asyncio.open_connection(address, port), self.connect_timeout)
         except TimeoutError as error:
             raise ConnectionFailed(address, port, "timeout") from error
         except OSError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ class NmapOptions:
     max_rate: int = policy.NMAP_MAX_RATE
     max_retries: int = policy.NMAP_MAX_RETRIES
     host_timeout: int = policy.NMAP_HOST_TIMEOUT
+    timing: str = policy.NMAP_TIMING  # "-T3" (normal) or slower; faster templates are refused
     udp: bool | None = None  # None: scan UDP services only when running as root (nmap needs raw sockets)
     catalogue: Path | None = None  # None: the catalogue shipped in checks/data
 
@@ -64,6 +66,12 @@ class ScanOptions:
     ports: Ports = Ports()
     # Only globally routable addresses are contacted unless this is set (tests, internal scans).
     allow_private_addresses: bool = False
+    # Never contacted, even when a name resolves to them (a deployment's exclusion list); CIDR texts.
+    excluded_networks: tuple[str, ...] = ()
+    # Politeness: connection openings in progress to one address (0: no limit), new connections per
+    # second overall (0: no limit). nmap has its own packet rate (NmapOptions.max_rate).
+    per_address_connections: int = 0
+    connections_per_second: float = 0
     user_agent: str = policy.USER_AGENT
     helo_name: str = policy.HELO_NAME
     nmap: NmapOptions = NmapOptions()
@@ -77,6 +85,10 @@ class ScanOptions:
         if self.ca_file is not None and not Path(self.ca_file).is_file():
             raise ValueError(f"CA file not found: {self.ca_file}")
         parse_trust_anchors(self.trust_anchors)
+        for network in self.excluded_networks:
+            ipaddress.ip_network(network, strict=False)  # ValueError for a malformed network
+        if self.nmap.timing not in policy.NMAP_ALLOWED_TIMINGS:
+            raise ValueError(f"nmap timing must be one of {', '.join(policy.NMAP_ALLOWED_TIMINGS)}")
 
 
 def parse_trust_anchors(anchors: Mapping[str, tuple[str, ...]]) -> dict[dns.name.Name, list[Any]]:
@@ -127,6 +139,9 @@ class RunState:
             allow_private_addresses=options.allow_private_addresses,
             connect_timeout=options.connect_timeout,
             io_timeout=options.io_timeout,
+            excluded_networks=options.excluded_networks,
+            per_address_connections=options.per_address_connections,
+            connections_per_second=options.connections_per_second,
         )
         self.trust_anchors = parse_trust_anchors(options.trust_anchors)
         self.memo = Memo()

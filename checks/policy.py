@@ -78,6 +78,8 @@ NMAP_MAX_RATE = 100  # packets per second
 NMAP_MAX_RETRIES = 1
 NMAP_HOST_TIMEOUT = 120  # seconds
 NMAP_TIMING = "-T3"
+# Paranoid to normal: aggressive and insane templates (-T4, -T5) are never used on members' networks.
+NMAP_ALLOWED_TIMINGS = ("-T0", "-T1", "-T2", "-T3")
 
 USER_AGENT = "CybeReponse-scanner/0.1 (security posture checks by a regional CSIRT)"
 HELO_NAME = "scanner.cyberreponse.invalid"

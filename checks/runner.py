@@ -143,6 +143,8 @@ async def run_check(check: Check, context: CheckContext, target: Target) -> Chec
             ),
         )
     except AddressNotAllowed as error:
+        if error.excluded:
+            return check.ended(Status.SKIPPED, excluded_address(error.address))
         return check.ended(Status.SKIPPED, private_address(error.address))
     except Exception as error:
         log.exception("check_crashed check=%s target=%s", check.id, target.value)
@@ -177,6 +179,17 @@ def private_address(address: str) -> NotApplicable:
         Text(
             f"Non analysé : {address} n'est pas une adresse publique.",
             f"Not scanned: {address} is not a public address.",
+        ),
+        {"address": address},
+    )
+
+
+def excluded_address(address: str) -> NotApplicable:
+    return NotApplicable(
+        "excluded_address",
+        Text(
+            f"Non analysé : {address} figure dans la liste d'exclusion.",
+            f"Not scanned: {address} is on the exclusion list.",
         ),
         {"address": address},
     )

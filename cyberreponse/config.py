@@ -8,6 +8,7 @@ Everything is read once, when the app or the CLI starts, never at import.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -85,6 +86,33 @@ def _http_url(key: str, value: Any) -> Any:
     return value.rstrip("/")
 
 
+def _optional_http_url(key: str, value: Any) -> Any:
+    return _http_url(key, value) if value else value
+
+
+def _exclusion_list(key: str, value: Any) -> Any:
+    from checks.targets import InvalidTarget, normalise_domain
+
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(key, value, "a list of networks (192.0.2.0/24), addresses or domains")
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            try:
+                normalise_domain(item)
+            except InvalidTarget as error:
+                raise ConfigError(key, item, "a network, an address or a domain name") from error
+    return value
+
+
+def _families(key: str, value: Any) -> Any:
+    known = ("mail", "dns", "tls", "web", "exposure")
+    if not isinstance(value, list) or not set(value) <= set(known):
+        raise ConfigError(key, value, "a list among " + ", ".join(known))
+    return value
+
+
 def _timezone(key: str, value: Any) -> Any:
     try:
         ZoneInfo(value)
@@ -136,6 +164,28 @@ _RULES: dict[str, Rule] = {
     "uploads.max_zip_entries": _int_range(1, 100_000),
     "uploads.max_zip_uncompressed_mb": _int_range(1, 10_000),
     "jobs.lease_seconds": _int_range(3, 3600),
+    "jobs.executor": _choice("inprocess", "celery"),
+    "jobs.celery_units_per_task": _int_range(1, 1000),
+    "jobs.worker_concurrency": _int_range(1, 64),
+    "jobs.celery_visibility_timeout": _int_range(1, 86400),
+    "jobs.unit_lease_seconds": _int_range(1, 86400),
+    "jobs.units_per_claim": _int_range(1, 10_000),
+    "scanning.concurrency": _int_range(1, 500),
+    "scanning.excluded": _exclusion_list,
+    "scanning.families": _families,
+    "scanning.smtp_port": _int_range(1, 65535),
+    "scanning.http_port": _int_range(1, 65535),
+    "scanning.https_port": _int_range(1, 65535),
+    "scanning.per_address_connections": _int_range(1, 100),
+    "scanning.connections_per_second": _int_range(0, 10_000),
+    # Slower than "normal" is allowed, faster (T4 aggressive, T5 insane) is not: members' links.
+    "scanning.nmap_timing": _choice("T0", "T1", "T2", "T3"),
+    "scanning.nmap_max_rate": _int_range(1, 1000),
+    "scanning.check_timeout": _int_range(1, 600),
+    "alerts.certificate_days": _int_range(0, 365),
+    "alerts.webhook_url": _optional_http_url,
+    "alerts.webhook_timeout_seconds": _int_range(1, 120),
+    "alerts.webhook_attempts": _int_range(1, 10),
     "api.token_days": _int_range(1, 3650),
     "api.token_max_days": _int_range(1, 3650),
     "api.max_page_size": _int_range(1, 1000),

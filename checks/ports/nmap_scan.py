@@ -67,7 +67,7 @@ def nmap_command(options: NmapOptions, catalogue: Catalogue, *, ipv6: bool, udp:
         "-n",  # addresses only: our resolver already resolved the names
         "-sT",
         *(["-sU"] if udp_ports else []),
-        "-T3",
+        options.timing,
         "--max-rate",
         str(int(options.max_rate)),
         "--max-retries",

@@ -41,6 +41,7 @@ def _register() -> None:
     from cyberreponse.cli import (
         api_tokens,
         audit,
+        campaigns,
         keys,
         members,
         playbooks,
@@ -51,7 +52,19 @@ def _register() -> None:
         users,
     )
 
-    for module in (setup, members, users, audit, keys, scheduler, questionnaire, playbooks, api_tokens, scan):
+    for module in (
+        setup,
+        members,
+        users,
+        audit,
+        keys,
+        scheduler,
+        questionnaire,
+        playbooks,
+        api_tokens,
+        scan,
+        campaigns,
+    ):
         module.register(cli)
 
 

@@ -12,12 +12,15 @@ from functools import wraps
 
 from sqlalchemy.orm import Session
 
+from cyberreponse.actors import system_actor
 from cyberreponse.audit import verify_chain
 from cyberreponse.clock import now
 from cyberreponse.jobs import runtime
 from cyberreponse.logs import log_event
 from cyberreponse.mail import deliver_pending_mail
 from cyberreponse.models import JobRun
+from cyberreponse.services.alerts import queue_certificate_digest
+from cyberreponse.services.campaigns import start_nightly, unfinished_campaigns
 from cyberreponse.services.deadlines import send_deadline_reminders
 from cyberreponse.services.sessions import purge_ended_sessions
 
@@ -81,3 +84,36 @@ def deadline_reminders(session: Session) -> str:
     queued = send_deadline_reminders(session, settings)
     report = deliver_pending_mail(session, settings)
     return f"{queued} reminders queued; {report}"
+
+
+@recorded
+def nightly_campaign(session: Session) -> str:
+    """Finish any campaign a crash left unfinished, then scan every consenting member's assets.
+
+    Tonight's campaign is created once (its slot is unique), so a second scheduler or a restart
+    during the night finds it and only helps finish it.
+    """
+    from cyberreponse.jobs.campaign_runner import run_campaign
+
+    current = runtime.current()
+    session.commit()
+    resumed = [c.id for c in unfinished_campaigns(session)]
+    for campaign_id in resumed:
+        run_campaign(current.database, current.settings, campaign_id, current.holder)
+    campaign = start_nightly(session, system_actor("scheduler"), current.settings, now())
+    if campaign is None:
+        return f"{len(resumed)} unfinished campaign(s) resumed; tonight's campaign already exists"
+    finished = run_campaign(current.database, current.settings, campaign.id, current.holder)
+    return (
+        f"{len(resumed)} resumed; campaign {finished.public_id}: {finished.units_done} units done, "
+        f"{finished.units_failed} failed, {finished.units_skipped} skipped, "
+        f"{finished.findings_opened} findings opened, {finished.findings_resolved} resolved"
+    )
+
+
+@recorded
+def certificate_digest(session: Session) -> str:
+    """Tell the CSIRT every morning which members' website certificates expire within 30 days."""
+    listed = queue_certificate_digest(session, runtime.current().settings)
+    session.commit()
+    return f"{listed} certificate(s) listed"

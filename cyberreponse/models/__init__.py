@@ -39,12 +39,23 @@ from cyberreponse.models.organisation import (
     Organisation,
 )
 from cyberreponse.models.playbook import PlaybookVersion
+from cyberreponse.models.posture import (
+    CAMPAIGN_KINDS,
+    CHECK_FAMILIES,
+    UNIT_STATES,
+    Campaign,
+    CampaignUnit,
+    CheckResultRecord,
+    Finding,
+)
 from cyberreponse.models.user import RecoveryCode, User, UserSession, user_organisation
 
 __all__ = [
     "ANSWER_SET_STATUSES",
     "ASSET_KINDS",
+    "CAMPAIGN_KINDS",
     "CHANNELS",
+    "CHECK_FAMILIES",
     "NIS2_STATUSES",
     "OBSERVABLE_KINDS",
     "OPEN_STATUSES",
@@ -53,6 +64,7 @@ __all__ = [
     "SEVERITIES",
     "STATUSES",
     "STEP_STATES",
+    "UNIT_STATES",
     "Answer",
     "AnswerSet",
     "ApiToken",
@@ -60,8 +72,12 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "Campaign",
+    "CampaignUnit",
+    "CheckResultRecord",
     "Comment",
     "Contact",
+    "Finding",
     "FollowUpToken",
     "Incident",
     "IncidentCounter",
