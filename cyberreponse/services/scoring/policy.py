@@ -39,11 +39,11 @@ class ScoringPolicy:
         grades = tuple(settings.get_list("scoring.grade_thresholds"))
         levels = tuple(settings.get_list("scoring.maturity_thresholds"))
         return cls(
-            technical=TechnicalPolicy(grade_thresholds=grades),  # type: ignore[arg-type]
+            technical=TechnicalPolicy(grade_thresholds=grades),
             maturity=MaturityPolicy(
                 technical_weight=technical_weight,
                 organisational_weight=organisational_weight,
-                thresholds=levels,  # type: ignore[arg-type]
+                thresholds=levels,
                 capped_max_level=settings.get_int("scoring.capped_max_level"),
             ),
             median_min_organisations=settings.get_int("scoring.median_min_organisations"),

@@ -235,14 +235,14 @@ def score_results(
     with_data = sum(1 for key in CATEGORIES if any(r.status in SCORED_STATUSES for r in by_category[key]))
     categories = tuple(_category(key, by_category[key], chosen, max(with_data, 1)) for key in CATEGORIES)
     exact = mean([c.exact for c in categories if c.exact is not None])
-    caps = []
+    caps: list[AppliedCap] = []
     for finding in open_findings:
-        cap = chosen.cap_for(finding)
-        if cap is not None:
-            caps.append(AppliedCap(finding.asset, finding.check, finding.code, finding.severity, cap))
-    caps.sort(key=lambda cap: -GRADES.index(cap.grade))
+        limit = chosen.cap_for(finding)
+        if limit is not None:
+            caps.append(AppliedCap(finding.asset, finding.check, finding.code, finding.severity, limit))
+    caps.sort(key=lambda applied: -GRADES.index(applied.grade))
     uncapped = chosen.grade(exact) if exact is not None else None
     grade = uncapped
-    for cap in caps:
-        grade = cap.grade if grade is None else worse_grade(grade, cap.grade)
+    for applied in caps:
+        grade = applied.grade if grade is None else worse_grade(grade, applied.grade)
     return TechnicalScore(rounded(exact), uncapped, grade, categories, tuple(caps), exact)
