@@ -70,6 +70,7 @@ def register_web(app: Flask) -> None:
         members,
         playbooks,
         public,
+        reports,
         space,
     )
 
@@ -92,6 +93,7 @@ def register_web(app: Flask) -> None:
         checklists.bp,
         exports.bp,
         assessments.bp,
+        reports.bp,
         playbooks.bp,
         api.bp,
     ):
