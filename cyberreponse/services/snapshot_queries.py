@@ -19,9 +19,7 @@ from sqlalchemy.orm import Session
 from cyberreponse.models import Organisation, ScoreSnapshot
 
 
-def latest_snapshot_ids(
-    organisations: Select[Any], as_of: datetime | None = None
-) -> Select[Any]:
+def latest_snapshot_ids(organisations: Select[Any], as_of: datetime | None = None) -> Select[Any]:
     """The id of the latest snapshot (taken at or before `as_of`) of each organisation id that
     `organisations` selects (a select of Organisation.id)."""
     inner = select(ScoreSnapshot.id).where(ScoreSnapshot.organisation_id == Organisation.id)
