@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cyberreponse.logs import log_event
@@ -47,7 +47,7 @@ def record_snapshots_after_campaign(session: Session, campaign_id: int, policy: 
     """A snapshot for every organisation whose assets the campaign scanned; returns how many were
     written (organisations that already have one for this campaign are skipped). Commits per batch."""
     scanned = (
-        select(distinct(Asset.organisation_id))
+        select(Asset.organisation_id)
         .join(CampaignUnit, CampaignUnit.asset_id == Asset.id)
         .where(CampaignUnit.campaign_id == campaign_id)
     )

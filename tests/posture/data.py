@@ -32,6 +32,7 @@ def result(
     check_id: str,
     *codes: str | tuple[str, str],
     evidence: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
     status: str | None = None,
 ) -> CheckResult:
     """A result of `check_id` with these problem codes (a code, or (code, severity)); `status` forces
@@ -42,8 +43,9 @@ def result(
     for item in codes:
         code, severity = (item, None) if isinstance(item, str) else item
         kind = kinds[code]
-        details = dict(evidence.get("details", {})) if evidence and "details" in evidence else {}
-        problems.append(Problem(code, Severity(severity) if severity else kind.severity, kind.title, details))
+        problems.append(
+            Problem(code, Severity(severity) if severity else kind.severity, kind.title, details or {})
+        )
     if status in ("error", "skipped"):
         return CheckResult(
             check.id,
@@ -64,7 +66,7 @@ def result(
         severity_for(problems),
         summary,
         tuple(problems),
-        {k: v for k, v in (evidence or {}).items() if k != "details"},
+        evidence or {},
     )
 
 
