@@ -52,7 +52,7 @@ def trend_of(snapshots: list[ScoreSnapshot], start: datetime, end: datetime) -> 
 
 def _render(dashboard: MemberDashboard) -> ResponseReturnValue:
     chart = trend_of(dashboard.trend, dashboard.trend_start, dashboard.posture.computed_at)
-    return render_template("space/home.html", dashboard=dashboard, trend=chart)
+    return render_template("space/home.html", dashboard=dashboard, trend_view=chart)
 
 
 @bp.route("/espace")
