@@ -214,6 +214,8 @@ def _generate(connection: Connection, moment: datetime) -> World:
     findings: list[dict[str, Any]] = []
     open_findings: dict[tuple[int, str], dict[str, Any]] = {}
 
+    result_ids = iter(range(1, 10**9))
+
     def results() -> Iterator[dict[str, Any]]:
         for index in range(NIGHTS - RESULT_NIGHTS, NIGHTS):
             night, campaign_id = nights[index], index + 1
@@ -227,8 +229,18 @@ def _generate(connection: Connection, moment: datetime) -> World:
                         problem_of[key] = problem is not None and rng.random() < chance
                     has = problem_of[key]
                     severity = problem[1] if has and problem else "none"
+                    result_id = next(result_ids)
+                    details: dict[str, Any] = {}
+                    if check_id == "tls.certificate":  # the certificate ends within 30 days of that night
+                        left = 5 + asset["id"] % 25
+                        details = {
+                            "not_after": (observed + timedelta(days=left)).isoformat(),
+                            "days_left": left,
+                        }
                     problems = (
-                        [{"code": problem[0], "severity": severity, "details": {}}] if has and problem else []
+                        [{"code": problem[0], "severity": severity, "details": details}]
+                        if has and problem
+                        else []
                     )
                     if has and problem and severity != "info":
                         if key not in open_findings:
@@ -236,11 +248,13 @@ def _generate(connection: Connection, moment: datetime) -> World:
                                                   "severity": severity, "first_seen": observed,
                                                   "opened_in_campaign_id": campaign_id}  # fmt: skip
                         open_findings[key]["last_seen"] = observed
+                        open_findings[key]["last_result_id"] = result_id
                     elif key in open_findings:
                         finding = open_findings.pop(key)
                         finding["resolved_at"] = observed
                         findings.append(finding)
                     yield {
+                        "id": result_id,
                         "campaign_id": campaign_id, "asset_id": asset["id"], "check_id": check_id,
                         "category": category, "status": _status(severity if has else None), "severity": severity,
                         "summary": "résumé", "summary_en": "summary", "problems": problems, "evidence": {},
@@ -252,7 +266,8 @@ def _generate(connection: Connection, moment: datetime) -> World:
         finding["resolved_at"] = None
         findings.append(finding)
     for number, finding in enumerate(findings):
-        finding.update({"public_id": f"{number:016x}", "alerted_at": None, "last_result_id": None})
+        finding.setdefault("last_result_id", None)
+        finding.update({"public_id": f"{number:016x}", "alerted_at": None})
     world.rows["findings"] = _bulk(connection, Finding.__table__, findings, copy=True)
 
     def snapshots() -> Iterator[dict[str, Any]]:
@@ -314,7 +329,7 @@ def _generate(connection: Connection, moment: datetime) -> World:
 def _fix_sequences(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
-    for table in ("organisation", "asset", "campaign", "incident", "user_account"):
+    for table in ("organisation", "asset", "campaign", "incident", "user_account", "check_result"):
         connection.execute(
             text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608 - constant names
         )
@@ -393,7 +408,7 @@ def _run_backend(name: str, url: str, folder: str) -> dict[str, Any]:
         dashboard = _timed(member, ["/espace"], DASHBOARD_REQUESTS)
         path = f"/organisations/{world.member_siren}/rapport-nis2"
         pdf_times = []
-        for _ in range(PDF_RUNS):
+        for _ in range(PDF_RUNS + 1):  # the first also loads WeasyPrint and the fonts
             match = re.search(r'name="csrf_token" value="([^"]+)"', member.get(path).get_data(as_text=True))
             assert match
             start = time.perf_counter()
@@ -408,7 +423,7 @@ def _run_backend(name: str, url: str, folder: str) -> dict[str, Any]:
         "rows": world.rows,
         "overview": overview,
         "dashboard": dashboard,
-        "pdf": (min(pdf_times), max(pdf_times)),
+        "pdf": (pdf_times[0], statistics.median(pdf_times[1:]), max(pdf_times[1:])),
         "pdf_kb": pdf_size / 1024,
     }
 
@@ -440,17 +455,17 @@ def run() -> str:
         "written with bulk inserts (COPY on PostgreSQL). Pages requested in-process through Flask's test client "
         f"by a signed-in analyst (overview: {OVERVIEW_REQUESTS} requests cycling through no filter, a département, a "
         f"kind and an EPCI) and a signed-in member (dashboard: {DASHBOARD_REQUESTS} requests; then {PDF_RUNS} PDF "
-        "reports generated, archived and downloaded). Targets: overview p95 ≤ 300 ms, dashboard p95 ≤ 150 ms, "
+        "reports generated, archived and downloaded, after a first one that loads WeasyPrint and the fonts). Targets: overview p95 ≤ 300 ms, dashboard p95 ≤ 150 ms, "
         f"PDF ≤ 3 s. Machine load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on "
         f"{os.cpu_count()} cores.",
         "",
-        "| database | data generated in | overview p50 / p95 (ms) | dashboard p50 / p95 (ms) | PDF fastest / slowest (s) | PDF size |",
+        "| database | data generated in | overview p50 / p95 (ms) | dashboard p50 / p95 (ms) | PDF first (cold) / median / slowest (s) | PDF size |",
         "|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['name']} | {r['generated']:.0f} s | {r['overview'][0]:.0f} / {r['overview'][1]:.0f} | "
-            f"{r['dashboard'][0]:.0f} / {r['dashboard'][1]:.0f} | {r['pdf'][0]:.2f} / {r['pdf'][1]:.2f} | "
+            f"{r['dashboard'][0]:.0f} / {r['dashboard'][1]:.0f} | {r['pdf'][0]:.2f} / {r['pdf'][1]:.2f} / {r['pdf'][2]:.2f} | "
             f"{r['pdf_kb']:.0f} kB |"
         )
     return "\n".join(lines)

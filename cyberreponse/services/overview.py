@@ -36,7 +36,7 @@ from cyberreponse.models import (
 from cyberreponse.services.alerts import CERTIFICATE_CODES, days_left
 from cyberreponse.services.scoping import require_staff
 from cyberreponse.services.scoring import GRADES, ScoringPolicy
-from cyberreponse.services.snapshot_queries import latest_snapshot_ids, median_of
+from cyberreponse.services.snapshot_queries import latest_ids, median_of
 
 DEPARTMENT = re.compile(r"^(?:\d{2}|2[AB]|97\d)$")
 SIREN = re.compile(r"^\d{9}$")
@@ -153,10 +153,9 @@ class Overview:
 
 def _grades(session: Session, organisations: Select[Any]) -> tuple[int, dict[str, int], dict[str, int]]:
     total = int(session.scalar(select(func.count()).select_from(organisations.subquery())) or 0)
+    ids = latest_ids(session, organisations)
     rows = session.execute(
-        select(ScoreSnapshot.technical_grade, ScoreSnapshot.maturity_level).where(
-            ScoreSnapshot.id.in_(latest_snapshot_ids(organisations))
-        )
+        select(ScoreSnapshot.technical_grade, ScoreSnapshot.maturity_level).where(ScoreSnapshot.id.in_(ids))
     ).all()
     grades = Counter(row[0] or "none" for row in rows)
     levels = Counter(str(row[1]) if row[1] else "none" for row in rows)
@@ -277,11 +276,9 @@ def month_ends(moment: datetime, months: int = TREND_MONTHS) -> list[datetime]:
 def _trends(session: Session, organisations: Select[Any], moment: datetime) -> list[TrendRow]:
     rows = []
     for end in month_ends(moment):
-        values = session.execute(
-            select(
-                ScoreSnapshot.maturity_score, ScoreSnapshot.technical_score, ScoreSnapshot.technical_grade
-            ).where(ScoreSnapshot.id.in_(latest_snapshot_ids(organisations, end)))
-        ).all()
+        ids = latest_ids(session, organisations, end)
+        columns = (ScoreSnapshot.maturity_score, ScoreSnapshot.technical_score, ScoreSnapshot.technical_grade)
+        values = session.execute(select(*columns).where(ScoreSnapshot.id.in_(ids))).all() if ids else []
         graded = [v[2] for v in values if v[2]]
         weak = sum(1 for grade in graded if grade in ("D", "E", "F"))
         rows.append(

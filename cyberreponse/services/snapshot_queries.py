@@ -35,11 +35,17 @@ def latest_snapshot_ids(organisations: Select[Any], as_of: datetime | None = Non
     return select(chosen.c.snapshot_id).where(chosen.c.snapshot_id.is_not(None))
 
 
+def latest_ids(session: Session, organisations: Select[Any], as_of: datetime | None = None) -> list[int]:
+    """The ids themselves, fetched first: `id IN (<list>)` then reads rows by primary key, where
+    `id IN (<subquery>)` lets PostgreSQL plan a scan of every snapshot."""
+    return list(session.scalars(latest_snapshot_ids(organisations, as_of)))
+
+
 def latest_snapshots(
     session: Session, organisations: Select[Any], as_of: datetime | None = None
 ) -> list[ScoreSnapshot]:
-    ids = latest_snapshot_ids(organisations, as_of)
-    return list(session.scalars(select(ScoreSnapshot).where(ScoreSnapshot.id.in_(ids))))
+    ids = latest_ids(session, organisations, as_of)
+    return list(session.scalars(select(ScoreSnapshot).where(ScoreSnapshot.id.in_(ids)))) if ids else []
 
 
 def history(session: Session, organisation_id: int, since: datetime) -> list[ScoreSnapshot]:
@@ -70,11 +76,16 @@ def regional_median(session: Session, minimum: int) -> RegionalMedian:
     """The median maturity and technical scores over every organisation with a score, shown only
     when at least `minimum` organisations have one (with fewer, it would reveal too much)."""
     every = select(Organisation.id).where(Organisation.active.is_(True))
-    rows = session.execute(
-        select(ScoreSnapshot.maturity_score, ScoreSnapshot.technical_score).where(
-            ScoreSnapshot.id.in_(latest_snapshot_ids(every))
-        )
-    ).all()
+    ids = latest_ids(session, every)
+    rows = (
+        session.execute(
+            select(ScoreSnapshot.maturity_score, ScoreSnapshot.technical_score).where(
+                ScoreSnapshot.id.in_(ids)
+            )
+        ).all()
+        if ids
+        else []
+    )
     maturity = [row[0] for row in rows if row[0] is not None]
     technical = [row[1] for row in rows if row[1] is not None]
     if len(maturity) < minimum:
