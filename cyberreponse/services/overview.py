@@ -36,7 +36,7 @@ from cyberreponse.models import (
 from cyberreponse.services.alerts import CERTIFICATE_CODES, days_left
 from cyberreponse.services.scoping import require_staff
 from cyberreponse.services.scoring import GRADES, ScoringPolicy
-from cyberreponse.services.snapshot_queries import latest_ids, median_of
+from cyberreponse.services.snapshot_queries import latest_rows, median_of
 
 DEPARTMENT = re.compile(r"^(?:\d{2}|2[AB]|97\d)$")
 SIREN = re.compile(r"^\d{9}$")
@@ -153,10 +153,7 @@ class Overview:
 
 def _grades(session: Session, organisations: Select[Any]) -> tuple[int, dict[str, int], dict[str, int]]:
     total = int(session.scalar(select(func.count()).select_from(organisations.subquery())) or 0)
-    ids = latest_ids(session, organisations)
-    rows = session.execute(
-        select(ScoreSnapshot.technical_grade, ScoreSnapshot.maturity_level).where(ScoreSnapshot.id.in_(ids))
-    ).all()
+    rows = latest_rows(session, organisations, (ScoreSnapshot.technical_grade, ScoreSnapshot.maturity_level))
     grades = Counter(row[0] or "none" for row in rows)
     levels = Counter(str(row[1]) if row[1] else "none" for row in rows)
     grades["none"] += total - len(rows)
@@ -273,12 +270,32 @@ def month_ends(moment: datetime, months: int = TREND_MONTHS) -> list[datetime]:
     return list(reversed(ends))
 
 
-def _trends(session: Session, organisations: Select[Any], moment: datetime) -> list[TrendRow]:
+# Regional trends only change when snapshots are written (each night): kept per filters, month and
+# latest snapshot id, so a new snapshot or a new day invalidates them. Bounded; per process.
+_TREND_CACHE: dict[tuple[Any, ...], list[TrendRow]] = {}
+_TREND_CACHE_SIZE = 64
+
+
+def _trends(
+    session: Session, filters: OverviewFilters, organisations: Select[Any], moment: datetime
+) -> list[TrendRow]:
+    newest = session.scalar(select(func.max(ScoreSnapshot.id)))
+    key = (filters, newest, in_paris(moment).date())
+    cached = _TREND_CACHE.get(key)
+    if cached is not None:
+        return cached
+    rows = _compute_trends(session, organisations, moment)
+    if len(_TREND_CACHE) >= _TREND_CACHE_SIZE:
+        _TREND_CACHE.clear()
+    _TREND_CACHE[key] = rows
+    return rows
+
+
+def _compute_trends(session: Session, organisations: Select[Any], moment: datetime) -> list[TrendRow]:
     rows = []
+    columns = (ScoreSnapshot.maturity_score, ScoreSnapshot.technical_score, ScoreSnapshot.technical_grade)
     for end in month_ends(moment):
-        ids = latest_ids(session, organisations, end)
-        columns = (ScoreSnapshot.maturity_score, ScoreSnapshot.technical_score, ScoreSnapshot.technical_grade)
-        values = session.execute(select(*columns).where(ScoreSnapshot.id.in_(ids))).all() if ids else []
+        values = latest_rows(session, organisations, columns, end)
         graded = [v[2] for v in values if v[2]]
         weak = sum(1 for grade in graded if grade in ("D", "E", "F"))
         rows.append(
@@ -322,6 +339,6 @@ def csirt_overview(
         incidents_by_severity=by_severity,
         incidents_by_class=by_class,
         deadlines=_deadlines(session, filters, organisations, moment),
-        trends=_trends(session, organisations, moment),
+        trends=_trends(session, filters, organisations, moment),
         epcis=_epcis(session),
     )

@@ -2,7 +2,8 @@
 
 The latest snapshot of each organisation is one index seek per organisation
 (`ix_score_snapshot_organisation_taken`), whatever the number of snapshots kept: the correlated
-subquery below runs in the database, once per organisation row.
+subquery below runs in the database, once per organisation row, and the join reads the snapshot by
+primary key. (`id IN (<subquery>)` instead let PostgreSQL scan every snapshot.)
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from sqlalchemy.orm import Session
 from cyberreponse.models import Organisation, ScoreSnapshot
 
 
-def latest_snapshot_ids(organisations: Select[Any], as_of: datetime | None = None) -> Select[Any]:
-    """The id of the latest snapshot (taken at or before `as_of`) of each organisation id that
-    `organisations` selects (a select of Organisation.id)."""
+def latest_rows(
+    session: Session, organisations: Select[Any], columns: Sequence[Any], as_of: datetime | None = None
+) -> list[Any]:
+    """`columns` of each organisation's latest snapshot, in one statement: for each organisation row,
+    the correlated subquery finds the snapshot's id (an index seek) and the join reads it by primary
+    key — on PostgreSQL and SQLite alike."""
     inner = select(ScoreSnapshot.id).where(ScoreSnapshot.organisation_id == Organisation.id)
     if as_of is not None:
         inner = inner.where(ScoreSnapshot.taken_at <= as_of)
@@ -31,21 +35,13 @@ def latest_snapshot_ids(organisations: Select[Any], as_of: datetime | None = Non
         .correlate(Organisation)
         .scalar_subquery()
     )
-    chosen = organisations.add_columns(latest.label("snapshot_id")).subquery()
-    return select(chosen.c.snapshot_id).where(chosen.c.snapshot_id.is_not(None))
-
-
-def latest_ids(session: Session, organisations: Select[Any], as_of: datetime | None = None) -> list[int]:
-    """The ids themselves, fetched first: `id IN (<list>)` then reads rows by primary key, where
-    `id IN (<subquery>)` lets PostgreSQL plan a scan of every snapshot."""
-    return list(session.scalars(latest_snapshot_ids(organisations, as_of)))
-
-
-def latest_snapshots(
-    session: Session, organisations: Select[Any], as_of: datetime | None = None
-) -> list[ScoreSnapshot]:
-    ids = latest_ids(session, organisations, as_of)
-    return list(session.scalars(select(ScoreSnapshot).where(ScoreSnapshot.id.in_(ids)))) if ids else []
+    query = (
+        select(*columns)
+        .select_from(Organisation)
+        .join(ScoreSnapshot, ScoreSnapshot.id == latest)
+        .where(Organisation.id.in_(organisations))
+    )
+    return list(session.execute(query).all())
 
 
 def history(session: Session, organisation_id: int, since: datetime) -> list[ScoreSnapshot]:
@@ -76,16 +72,7 @@ def regional_median(session: Session, minimum: int) -> RegionalMedian:
     """The median maturity and technical scores over every organisation with a score, shown only
     when at least `minimum` organisations have one (with fewer, it would reveal too much)."""
     every = select(Organisation.id).where(Organisation.active.is_(True))
-    ids = latest_ids(session, every)
-    rows = (
-        session.execute(
-            select(ScoreSnapshot.maturity_score, ScoreSnapshot.technical_score).where(
-                ScoreSnapshot.id.in_(ids)
-            )
-        ).all()
-        if ids
-        else []
-    )
+    rows = latest_rows(session, every, (ScoreSnapshot.maturity_score, ScoreSnapshot.technical_score))
     maturity = [row[0] for row in rows if row[0] is not None]
     technical = [row[1] for row in rows if row[1] is not None]
     if len(maturity) < minimum:

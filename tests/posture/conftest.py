@@ -45,3 +45,12 @@ def commune(session: Session) -> Commune:
     )
     scan(session, address, [result("exposure.ports", "exposure.smb")])
     return Commune(organisation, domain, address)
+
+
+@pytest.fixture(autouse=True)
+def fresh_trend_cache() -> None:
+    """Rolled-back tests reuse snapshot ids: the overview's per-process trend cache must not carry
+    one test's trends into the next."""
+    from cyberreponse.services import overview
+
+    overview._TREND_CACHE.clear()
