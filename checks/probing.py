@@ -27,6 +27,7 @@ T = TypeVar("T")
 class AddressPlan:
     endpoints: list[tuple[str, str]] = field(default_factory=list)  # (host name, address) to probe
     private: list[str] = field(default_factory=list)  # addresses the policy forbids contacting
+    excluded: list[str] = field(default_factory=list)  # addresses on the deployment's exclusion list
     unresolved: list[str] = field(default_factory=list)  # hosts whose address lookups failed
     without_address: list[str] = field(default_factory=list)
 
@@ -45,6 +46,8 @@ async def plan_addresses(context: CheckContext, hosts: Sequence[str]) -> Address
         for address in found.addresses[: policy.MAX_ADDRESSES_PER_HOST]:
             if context.connector.is_allowed(address):
                 plan.endpoints.append((host, address))
+            elif context.connector.is_excluded(address):
+                plan.excluded.append(address)
             else:
                 plan.private.append(address)
     return plan
@@ -135,14 +138,23 @@ def unresolved_undecided(plan: AddressPlan) -> Undecided:
 
 
 def no_address(name: str, plan: AddressPlan) -> NotApplicable:
-    if plan.private:
+    if plan.excluded and not plan.private:
+        return NotApplicable(
+            "excluded_address",
+            Text(
+                f"Non analysé : {name} ne pointe que vers des adresses de la liste d'exclusion.",
+                f"Not scanned: {name} points only to addresses on the exclusion list.",
+            ),
+            {"addresses": plan.excluded},
+        )
+    if plan.private or plan.excluded:
         return NotApplicable(
             "private_address",
             Text(
                 f"Non analysé : {name} ne pointe que vers des adresses non publiques.",
                 f"Not scanned: {name} points only to non-public addresses.",
             ),
-            {"addresses": plan.private},
+            {"addresses": plan.private + plan.excluded},
         )
     return NotApplicable(
         "no_address",

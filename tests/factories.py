@@ -6,9 +6,11 @@ import itertools
 import random
 
 import pyotp
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cyberreponse.models import Asset, Incident, Organisation, User
+from cyberreponse.clock import now
+from cyberreponse.models import Asset, Finding, Incident, Organisation, User
 from cyberreponse.services.passwords import hash_password
 
 _counter = itertools.count(1)
@@ -111,3 +113,22 @@ def make_follow_up_link(session: Session, incident: Incident) -> str:
     token = new_follow_up_link(incident, session)
     session.flush()
     return token
+
+
+def make_finding(session: Session, asset: Asset, code: str = "spf.permissive_all") -> Finding:
+    """A campaign that saw `code` on the asset: result and open finding written by the real service."""
+    from checks.base import Outcome
+    from checks.registry import all_checks, problem_types
+    from cyberreponse.models import Campaign
+    from cyberreponse.services.findings import record_asset_results
+
+    kind = problem_types()[code]
+    check = next(c for c in all_checks() if kind in c.problem_types)
+    campaign = Campaign(kind="on_demand", requested_by="test", status="done", started_at=now())
+    session.add(campaign)
+    session.flush()
+    record_asset_results(session, campaign.id, asset.id, [check.result(Outcome(problems=[kind.at()]))], now())
+    finding: Finding = session.scalars(
+        select(Finding).where(Finding.asset_id == asset.id, Finding.code == code)
+    ).one()
+    return finding

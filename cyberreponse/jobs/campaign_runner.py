@@ -97,9 +97,10 @@ def run_campaign(
             campaigns.reap_abandoned(session, campaign_id, lease)
             token = campaigns.new_claim_token(holder)
             if dispatch is not None:
-                # Back-pressure: keep about 20 tasks' worth of units in the broker, not the whole campaign.
+                # Back-pressure while we watch: about 20 tasks' worth of units in the broker at a time.
+                # Without watching, everything is handed over at once (the workers close the campaign).
                 size = settings.get_int("jobs.celery_units_per_task")
-                room = size * 20 - campaigns.queued_units(session, campaign_id)
+                room = size * 20 - campaigns.queued_units(session, campaign_id) if wait else 1_000_000
                 ids = (
                     campaigns.claim_units(session, campaign_id, token, lease, limit=room, state="queued")
                     if room > 0

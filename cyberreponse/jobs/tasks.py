@@ -12,15 +12,12 @@ from functools import wraps
 
 from sqlalchemy.orm import Session
 
-from cyberreponse.actors import system_actor
 from cyberreponse.audit import verify_chain
 from cyberreponse.clock import now
 from cyberreponse.jobs import runtime
 from cyberreponse.logs import log_event
 from cyberreponse.mail import deliver_pending_mail
 from cyberreponse.models import JobRun
-from cyberreponse.services.alerts import queue_certificate_digest
-from cyberreponse.services.campaigns import start_nightly, unfinished_campaigns
 from cyberreponse.services.deadlines import send_deadline_reminders
 from cyberreponse.services.sessions import purge_ended_sessions
 
@@ -93,7 +90,10 @@ def nightly_campaign(session: Session) -> str:
     Tonight's campaign is created once (its slot is unique), so a second scheduler or a restart
     during the night finds it and only helps finish it.
     """
+    # Imported here: the scanner (checks, dnspython, nmap wrappers) would slow every scheduler's start.
+    from cyberreponse.actors import system_actor
     from cyberreponse.jobs.campaign_runner import run_campaign
+    from cyberreponse.services.campaigns import start_nightly, unfinished_campaigns
 
     current = runtime.current()
     session.commit()
@@ -114,6 +114,8 @@ def nightly_campaign(session: Session) -> str:
 @recorded
 def certificate_digest(session: Session) -> str:
     """Tell the CSIRT every morning which members' website certificates expire within 30 days."""
+    from cyberreponse.services.alerts import queue_certificate_digest
+
     listed = queue_certificate_digest(session, runtime.current().settings)
     session.commit()
     return f"{listed} certificate(s) listed"

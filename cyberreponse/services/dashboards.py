@@ -21,8 +21,13 @@ from cyberreponse.errors import NotFound
 from cyberreponse.models import OPEN_STATUSES, AnswerSet, Incident, Organisation, ReportArchive, ScoreSnapshot
 from cyberreponse.models.assessment import DRAFT
 from cyberreponse.services.alerts import CERTIFICATE_CODES, days_left
-from cyberreponse.services.posture import Posture, compute_postures, problem_explanations, problem_titles
 from cyberreponse.services.scoping import organisation_in_scope, scoped_organisations
+from cyberreponse.services.scorecard import (
+    Scorecard,
+    compute_scorecards,
+    problem_explanations,
+    problem_titles,
+)
 from cyberreponse.services.scoring import ScoringPolicy
 from cyberreponse.services.snapshot_queries import RegionalMedian, history, regional_median
 
@@ -58,7 +63,7 @@ class QuestionnaireProgress:
 class MemberDashboard:
     organisation: Organisation
     organisations: list[Organisation]  # every organisation of the actor, to switch between them
-    posture: Posture
+    scorecard: Scorecard
     trend: list[ScoreSnapshot]
     findings_by_severity: dict[str, int]
     findings: list[FindingGroup]
@@ -70,7 +75,7 @@ class MemberDashboard:
     trend_start: datetime
 
 
-def _finding_groups(posture: Posture) -> list[FindingGroup]:
+def _finding_groups(posture: Scorecard) -> list[FindingGroup]:
     titles, explanations = problem_titles(), problem_explanations()
     groups: dict[str, list[tuple[str, str, datetime]]] = {}
     for finding in posture.findings:
@@ -97,7 +102,9 @@ def _finding_groups(posture: Posture) -> list[FindingGroup]:
     return result
 
 
-def expiring_certificates(posture: Posture, within_days: int, moment: datetime) -> list[ExpiringCertificate]:
+def expiring_certificates(
+    posture: Scorecard, within_days: int, moment: datetime
+) -> list[ExpiringCertificate]:
     found = []
     for finding in posture.findings:
         if finding.code not in CERTIFICATE_CODES:
@@ -141,7 +148,7 @@ def member_dashboard(
         organisation = organisations[0]
     else:
         raise NotFound("Aucune organisation n'est rattachée à votre compte.")
-    (posture,) = compute_postures(session, [organisation], policy)
+    (posture,) = compute_scorecards(session, [organisation], policy)
     moment = posture.computed_at
     incidents = list(
         session.scalars(
@@ -166,7 +173,7 @@ def member_dashboard(
     return MemberDashboard(
         organisation=organisation,
         organisations=organisations,
-        posture=posture,
+        scorecard=posture,
         trend=history(session, organisation.id, since),
         findings_by_severity={severity: counts.get(severity, 0) for severity in SEVERITIES},
         findings=_finding_groups(posture),

@@ -21,10 +21,10 @@ from cyberreponse.actors import Actor
 from cyberreponse.models import CheckResultRecord, Organisation
 from cyberreponse.services.action_plan import Action, action_plan
 from cyberreponse.services.incident_readiness import IncidentReadiness, incident_readiness
-from cyberreponse.services.posture import (
-    Posture,
+from cyberreponse.services.scorecard import (
+    Scorecard,
     check_items,
-    organisation_posture,
+    organisation_scorecard,
     problem_explanations,
     problem_titles,
 )
@@ -57,7 +57,7 @@ class EvidenceItem:
 @dataclass(frozen=True)
 class Nis2Report:
     organisation: Organisation
-    posture: Posture
+    scorecard: Scorecard
     measures: tuple[MergedMeasure, ...]
     readiness: IncidentReadiness
     actions: tuple[Action, ...]
@@ -101,7 +101,7 @@ def evidence_item(record: CheckResultRecord) -> EvidenceItem:
 
 def build_report(session: Session, actor: Actor, siren: str, policy: ScoringPolicy) -> Nis2Report:
     """The report of the organisation with this SIREN, in the actor's scope (NotFound otherwise)."""
-    posture = organisation_posture(session, actor, siren, policy, with_evidence=True)
+    posture = organisation_scorecard(session, actor, siren, policy, with_evidence=True)
     measures = merge_measures(
         posture.questionnaire,
         posture.statuses,
@@ -124,7 +124,7 @@ def build_report(session: Session, actor: Actor, siren: str, policy: ScoringPoli
     )
     return Nis2Report(
         organisation=posture.organisation,
-        posture=posture,
+        scorecard=posture,
         measures=measures,
         readiness=incident_readiness(session, posture.organisation, posture.answers, posture.computed_at),
         actions=actions,

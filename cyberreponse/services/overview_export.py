@@ -18,7 +18,7 @@ from cyberreponse.errors import Invalid
 from cyberreponse.incident_labels import OBLIGATION_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from cyberreponse.services.exports import CSV_SEPARATOR, ExportFile, neutralise_cell
 from cyberreponse.services.overview import Overview, OverviewFilters, csirt_overview
-from cyberreponse.services.posture import problem_titles
+from cyberreponse.services.scorecard import problem_titles
 from cyberreponse.services.scoring import ScoringPolicy
 
 Rows = tuple[Sequence[str], Iterable[Sequence[object]]]

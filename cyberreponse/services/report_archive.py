@@ -117,7 +117,7 @@ def generate_report_pdf(
     )
     session.add(archive)
     session.flush()
-    technical = report.posture.technical
+    technical = report.scorecard.technical
     audit.record(
         session,
         actor,
@@ -129,7 +129,7 @@ def generate_report_pdf(
             "sha256": archive.sha256,
             "size": archive.size,
             "grade": technical.grade,
-            "maturity_level": report.posture.maturity.level,
+            "maturity_level": report.scorecard.maturity.level,
         },
     )
     session.commit()

@@ -9,6 +9,7 @@ checks library, which refuses to contact an excluded address that a name resolve
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +73,11 @@ def target_for(kind: str, value: str) -> Target:
 def user_agent(settings: Settings) -> str:
     """Names the CSIRT and the public page that explains the scans (who, what, how to opt out)."""
     page = settings.get_str("app.base_url") + settings.get_str("scanning.info_path")
-    return f"CybeReponse-scanner/0.1 (+{page}; {settings.get_str('app.csirt_name')})"
+    # Header values are ASCII: "CSIRT régional" becomes "CSIRT regional".
+    name = (
+        unicodedata.normalize("NFKD", settings.get_str("app.csirt_name")).encode("ascii", "ignore").decode()
+    )
+    return f"CybeReponse-scanner/0.1 (+{page}; {name})"
 
 
 def scan_options(settings: Settings) -> ScanOptions:

@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 
 from cyberreponse.logs import log_event
 from cyberreponse.models import AnswerSet, Asset, CampaignUnit, Organisation, ScoreSnapshot
-from cyberreponse.services.posture import Posture, compute_postures
+from cyberreponse.services.scorecard import Scorecard, compute_scorecards
 from cyberreponse.services.scoring import ScoringPolicy
 
 logger = logging.getLogger(__name__)
 BATCH = 100  # organisations computed together (a few queries per batch)
 
 
-def snapshot_values(posture: Posture) -> dict[str, Any]:
+def snapshot_values(posture: Scorecard) -> dict[str, Any]:
     technical = posture.technical
     return {
         "organisation_id": posture.organisation.id,
@@ -61,7 +61,7 @@ def record_snapshots_after_campaign(session: Session, campaign_id: int, policy: 
     )
     written = 0
     for start in range(0, len(organisations), BATCH):
-        for posture in compute_postures(session, organisations[start : start + BATCH], policy):
+        for posture in compute_scorecards(session, organisations[start : start + BATCH], policy):
             session.add(ScoreSnapshot(source="campaign", campaign_id=campaign_id, **snapshot_values(posture)))
             written += 1
         session.commit()
@@ -74,7 +74,7 @@ def record_snapshot_after_assessment(
 ) -> ScoreSnapshot:
     """The organisation's snapshot once `answer_set` is submitted, in the caller's transaction."""
     session.flush()
-    (posture,) = compute_postures(session, [answer_set.organisation], policy)
+    (posture,) = compute_scorecards(session, [answer_set.organisation], policy)
     snapshot = ScoreSnapshot(source="assessment", answer_set_id=answer_set.id, **snapshot_values(posture))
     session.add(snapshot)
     return snapshot

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -150,7 +151,7 @@ def write_asset(
 
 
 # What the scanning thread hands the writing one: an asset's results, then None at the end.
-ScanQueue = queue.Queue[tuple[AssetWork, tuple[CheckResult, ...]] | None]
+ScanQueue = queue.Queue[tuple[AssetWork, tuple[CheckResult, ...]] | tuple[()] | None]
 
 
 def _scan_in_thread(work: list[AssetWork], options: ScanOptions, out: ScanQueue) -> threading.Thread:
@@ -189,18 +190,43 @@ def execute_units(
     *,
     on_written: Callable[[int], None] | None = None,
 ) -> ExecutionReport:
-    """Scan and write the units claimed under `token`; safe to call again for the same units."""
+    """Scan and write the units claimed under `token`; safe to call again for the same units.
+
+    While the scan goes on, the claim is renewed every third of the lease, so that a long batch is not
+    taken for abandoned; a runner that dies stops renewing, and its units are free once the lease ends.
+    """
     report = ExecutionReport()
+    renew_every = settings.get_int("jobs.unit_lease_seconds") / 3
     with database.session_scope() as session:
         work = plan_work(session, settings, unit_ids, token, report)
         if not work:
             return report
         results: ScanQueue = queue.Queue()
         thread = _scan_in_thread(work, scan_options(settings), results)
-        while (item := results.get()) is not None:
-            asset_work, asset_results = item
-            write_asset(session, asset_work, token, asset_results, report)
-            if on_written is not None:
-                on_written(len(asset_work.unit_ids))
+        renewed = time.monotonic()
+        while True:
+            try:
+                item = results.get(timeout=renew_every)
+            except queue.Empty:
+                item = ()
+            if time.monotonic() - renewed >= renew_every:
+                renew_claim(session, token)
+                renewed = time.monotonic()
+            if item is None:
+                break
+            if item:
+                asset_work, asset_results = item
+                write_asset(session, asset_work, token, asset_results, report)
+                if on_written is not None:
+                    on_written(len(asset_work.unit_ids))
         thread.join()
     return report
+
+
+def renew_claim(session: Session, token: str) -> None:
+    session.execute(
+        update(CampaignUnit)
+        .where(CampaignUnit.claimed_by == token, CampaignUnit.state == "running")
+        .values(claimed_at=now())
+    )
+    session.commit()

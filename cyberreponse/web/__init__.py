@@ -72,6 +72,7 @@ def register_web(app: Flask) -> None:
         members,
         overview,
         playbooks,
+        posture,
         public,
         reports,
         space,
@@ -99,6 +100,7 @@ def register_web(app: Flask) -> None:
         reports.bp,
         overview.bp,
         playbooks.bp,
+        posture.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

@@ -13,8 +13,8 @@ from flask_login import login_required
 
 from cyberreponse.extensions import limiter
 from cyberreponse.services.nis2_report import Nis2Report, build_report
-from cyberreponse.services.posture import problem_titles
 from cyberreponse.services.report_archive import download_archive, generate_report_pdf, list_archives
+from cyberreponse.services.scorecard import problem_titles
 from cyberreponse.web.charts import BarChart, bar_chart
 from cyberreponse.web.context import current_actor, db_session, scoring_policy, settings
 from cyberreponse.web.labels import CATEGORY_SHORT_LABELS
@@ -28,12 +28,12 @@ def problem_title(code: str) -> str:
 
 
 def report_charts(report: Nis2Report) -> dict[str, BarChart]:
-    technical = report.posture.technical
+    technical = report.scorecard.technical
     categories = bar_chart(
         _("Score technique par catégorie (sur 100)"),
         [(str(CATEGORY_SHORT_LABELS[c.key]), c.score, "category") for c in technical.categories],
     )
-    organisational = report.posture.organisational
+    organisational = report.scorecard.organisational
     measures = bar_chart(
         _("Score des réponses par mesure NIS2 (sur 100), couleur du statut"),
         [

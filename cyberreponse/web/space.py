@@ -51,7 +51,7 @@ def trend_of(snapshots: list[ScoreSnapshot], start: datetime, end: datetime) -> 
 
 
 def _render(dashboard: MemberDashboard) -> ResponseReturnValue:
-    chart = trend_of(dashboard.trend, dashboard.trend_start, dashboard.posture.computed_at)
+    chart = trend_of(dashboard.trend, dashboard.trend_start, dashboard.scorecard.computed_at)
     return render_template("space/home.html", dashboard=dashboard, trend_view=chart)
 
 

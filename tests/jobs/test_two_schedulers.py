@@ -69,11 +69,15 @@ def test_only_one_of_two_schedulers_runs_jobs_and_the_other_takes_over(
 
     first, second = _start(environ), _start(environ)
     try:
-        time.sleep(9)
+        # Count from the leader's first run: under load, starting Python takes a variable time.
+        deadline = time.monotonic() + 60
+        while not _runs(url) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(7)
         runs = _runs(url)
         holders = {holder for holder, _ in runs}
         assert len(holders) == 1, f"both schedulers ran jobs: {holders}"
-        assert 3 <= len(runs) <= 6
+        assert 3 <= len(runs) <= 7
         slots = Counter(started[:19] for _, started in runs)
         assert max(slots.values()) == 1, "a job ran twice for the same slot"
 

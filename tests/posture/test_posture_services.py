@@ -14,8 +14,8 @@ from cyberreponse.clock import now
 from cyberreponse.errors import NotFound
 from cyberreponse.models import CampaignUnit, ScoreSnapshot
 from cyberreponse.services.assessments import submit_answers
-from cyberreponse.services.posture import organisation_posture
 from cyberreponse.services.questionnaire import current_questionnaire
+from cyberreponse.services.scorecard import organisation_scorecard
 from cyberreponse.services.scoring import ScoringPolicy
 from cyberreponse.services.snapshots import record_snapshots_after_campaign
 from tests.factories import make_organisation, make_user
@@ -30,7 +30,7 @@ STAFF = Actor("analyste", "analyst", user_id=None)
 def test_the_grade_is_capped_by_an_exposed_smb_share_and_every_category_is_explained(
     session: Session, commune: Commune
 ) -> None:
-    posture = organisation_posture(session, STAFF, commune.organisation.siren, POLICY)
+    posture = organisation_scorecard(session, STAFF, commune.organisation.siren, POLICY)
     technical = posture.technical
     scores = {c.key: c.score for c in technical.categories}
     # mail: SPF 8 + DMARC p=none 2 out of 16; dns: DNSSEC unsigned 2 / 8 (CAA is advice); tls: expired 0 / 8;
@@ -47,7 +47,7 @@ def test_a_newer_result_replaces_the_older_one_and_lifts_its_cap(session: Sessio
     with time_machine.travel(now() + timedelta(hours=1)):
         scan(session, commune.domain, [result("tls.certificate")])
         scan(session, commune.address, [result("exposure.ports")])
-        posture = organisation_posture(session, STAFF, commune.organisation.siren, POLICY)
+        posture = organisation_scorecard(session, STAFF, commune.organisation.siren, POLICY)
     assert posture.technical.category("tls").score == 100.0
     assert posture.technical.caps == ()
     assert posture.technical.grade == posture.technical.uncapped_grade
@@ -55,7 +55,7 @@ def test_a_newer_result_replaces_the_older_one_and_lifts_its_cap(session: Sessio
 
 def test_results_older_than_the_maximum_age_are_not_scored(session: Session, commune: Commune) -> None:
     with time_machine.travel(now() + POLICY.result_max_age + timedelta(days=1)):
-        posture = organisation_posture(session, STAFF, commune.organisation.siren, POLICY)
+        posture = organisation_scorecard(session, STAFF, commune.organisation.siren, POLICY)
     assert posture.technical.score is None
     assert posture.technical.categories_with_data == 0
 
@@ -64,7 +64,7 @@ def test_a_member_of_another_commune_cannot_read_this_posture(session: Session, 
     other = make_organisation(session, "Commune Voisine")
     member = Actor("voisin", "member", organisation_ids=frozenset({other.id}))
     with pytest.raises(NotFound):
-        organisation_posture(session, member, commune.organisation.siren, POLICY)
+        organisation_scorecard(session, member, commune.organisation.siren, POLICY)
 
 
 def test_the_campaign_hook_writes_one_snapshot_per_organisation_scanned_once(

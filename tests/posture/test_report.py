@@ -74,7 +74,8 @@ def test_incident_readiness_needs_an_alert_contact_and_someone_in_charge(
     report = build_report(session, STAFF, commune.organisation.siren, ScoringPolicy())
     points = {point.key: point.ok for point in report.readiness.points}
     assert points == {
-        "alert_contact": True, "phone": True, "security_officer": True, "declarations": None, "past_incidents": None,
+        "alert_contact": True, "phone": True, "security_officer": True,
+        "declarations": None, "past_incidents": None,
     }  # fmt: skip
     assert report.readiness.verdict == "partly_ready"  # the self-assessment does not say who declares what
 
@@ -146,7 +147,7 @@ def test_a_member_of_another_commune_gets_404_for_the_report_its_pdf_and_archive
 class CountingHandler(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []  # noqa: RUF012 - shared with the test on purpose
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         CountingHandler.hits.append(self.path)
         body = b"body { color: red }"
         self.send_response(200)

@@ -27,7 +27,7 @@ from cyberreponse.db import Database
 from cyberreponse.extensions import limiter
 from cyberreponse.models import Comment, Incident, Observable, Organisation
 from cyberreponse.web.api.openapi import build_document, undocumented_routes
-from tests.factories import make_asset, make_incident, make_organisation, make_user
+from tests.factories import make_asset, make_finding, make_incident, make_organisation, make_user
 from tests.web.conftest import bearer, issue
 
 pytestmark = pytest.mark.db
@@ -71,6 +71,8 @@ def test_every_api_route_is_documented(app: Flask) -> None:
         "/api/v1/incidents/{reference}/export",
         "/api/v1/incidents/{reference}/observables",
         "/api/v1/incidents/{reference}/comments",
+        "/api/v1/organisations/{siren}/findings",
+        "/api/v1/campaigns",
     }
     assert set(document["paths"]["/api/v1/organisations/{siren}/assets"]) == {"get", "post"}
     assert set(document["paths"]["/api/v1/incidents"]) == {"get", "post"}
@@ -158,7 +160,7 @@ def run_operation(strategy: Any, call: Callable[[Any], None]) -> None:
 @pytest.mark.parametrize("role", ["analyst", "member"])
 def test_api_keeps_to_its_openapi_document(unthrottled_app: Flask, session: Session, role: str) -> None:
     organisation = make_organisation(session)
-    make_asset(session, organisation, "mairie-schema.test")
+    make_finding(session, make_asset(session, organisation, "mairie-schema.test"))
     make_incident(session, make_organisation(session))  # out of a member's scope
     user = make_user(session, role, [organisation] if role == "member" else None)
     incident = incident_with_parts(session, organisation)
@@ -183,9 +185,15 @@ def test_api_keeps_to_its_openapi_document(unthrottled_app: Flask, session: Sess
         "POST /api/v1/incidents/{reference}/observables",
         "GET /api/v1/incidents/{reference}/comments",
         "POST /api/v1/incidents/{reference}/comments",
+        "GET /api/v1/organisations/{siren}/findings",
+        "GET /api/v1/campaigns",
     }
     by_label = {op.label: op for op in operations}
-    for label, case in real_cases(incident.reference).items():
+    cases = {
+        **real_cases(incident.reference),
+        "GET /api/v1/organisations/{siren}/findings": {"path_parameters": {"siren": organisation.siren}},
+    }
+    for label, case in cases.items():
         # Generated references almost never exist: these cases walk the paths of a real incident.
         response = by_label[label].Case(**case).call_and_validate(headers=headers, checks=CONFORMANCE)
         member_refused = role == "member" and label in MEMBER_FORBIDDEN

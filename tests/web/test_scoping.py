@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from cyberreponse.crypto import new_token
 from cyberreponse.models import Attachment, Incident, Observable, Organisation, ReportArchive
 from tests.conftest import csrf_token, login
-from tests.factories import make_asset, make_incident, make_organisation, make_user
+from tests.factories import make_asset, make_finding, make_incident, make_organisation, make_user
 
 pytestmark = pytest.mark.db
 
@@ -101,7 +101,7 @@ def test_member_of_commune_a_gets_404_or_403_for_every_route_of_commune_b(
     commune_a = make_organisation(session, "Commune Alpha")
     commune_b = make_organisation(session, "Commune Bêta Secrète")
     make_asset(session, commune_a, "alpha.test")
-    make_asset(session, commune_b, "beta-secrete.test")
+    make_finding(session, make_asset(session, commune_b, "beta-secrete.test"))
     member = make_user(session, "member", [commune_a])
     session.commit()
 
@@ -133,6 +133,7 @@ def test_member_of_commune_a_gets_404_or_403_for_every_route_of_commune_b(
             )
     assert "/organisations/<siren>" in reachable  # the walk reached the member's own pages
     assert "/incidents/<reference>" in reachable
+    assert "/organisations/<siren>/constats" in reachable
     assert "/incidents/<reference>/pieces-jointes/<attachment_id>" in reachable
     assert "/espace/<siren>" in reachable  # the RSSI dashboard, the report and its archive
     assert "/organisations/<siren>/rapport-nis2" in reachable

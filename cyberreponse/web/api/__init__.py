@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from cyberreponse.web.api import incident_parts, incidents, organisations
+from cyberreponse.web.api import incident_parts, incidents, organisations, posture
 from cyberreponse.web.api.blueprint import bp, init_app
 from cyberreponse.web.api.openapi import build_document, operation
 
-RESOURCES = (organisations, incidents, incident_parts)
+RESOURCES = (organisations, incidents, incident_parts, posture)
 
 
 @bp.get("/openapi.json")
