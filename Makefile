@@ -14,13 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
-# Programs the checks and browser tests drive for real: installed through apt when missing.
+# Programs the checks and browser tests drive for real, and the Pango libraries WeasyPrint renders PDF
+# reports with: installed through apt when missing.
 system-deps:
 	@missing=""; \
 	command -v nmap >/dev/null 2>&1 || missing="$$missing nmap"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \
+	ldconfig -p 2>/dev/null | grep -q libpango-1.0.so || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so || missing="$$missing libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \

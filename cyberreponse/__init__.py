@@ -13,6 +13,12 @@ from cyberreponse.crypto import Keyring, install_keyring
 from cyberreponse.db import Database
 
 
+def _scoring_policy(settings: Settings) -> Any:
+    from cyberreponse.services.scoring import ScoringPolicy
+
+    return ScoringPolicy.from_settings(settings)  # a bad combination of [scoring] keys stops here
+
+
 def create_app(
     overrides: dict[str, Any] | None = None,
     *,
@@ -47,6 +53,7 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.extensions["cyberreponse.settings"] = settings
+    app.extensions["cyberreponse.scoring"] = _scoring_policy(settings)
     app.extensions["cyberreponse.db"] = database or Database.from_url(
         resolve_database_url(settings), echo=settings.get_bool("database.echo")
     )

@@ -9,6 +9,7 @@ Everything is read once, when the app or the CLI starts, never at import.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import os
 import tomllib
@@ -113,6 +114,27 @@ def _families(key: str, value: Any) -> Any:
     return value
 
 
+def _thresholds(count: int, *, increasing: bool) -> Rule:
+    """`count` whole numbers from 1 to 100, strictly increasing (or decreasing)."""
+    order = "increasing" if increasing else "decreasing"
+
+    def check(key: str, value: Any) -> Any:
+        expected = f"a list of {count} integers from 1 to 100, strictly {order}"
+        if (
+            not isinstance(value, list)
+            or len(value) != count
+            or not all(isinstance(item, int) and not isinstance(item, bool) for item in value)
+            or not all(1 <= item <= 100 for item in value)
+        ):
+            raise ConfigError(key, value, expected)
+        pairs = list(itertools.pairwise(value))
+        if not all((a < b) if increasing else (a > b) for a, b in pairs):
+            raise ConfigError(key, value, expected)
+        return value
+
+    return check
+
+
 def _timezone(key: str, value: Any) -> Any:
     try:
         ZoneInfo(value)
@@ -186,6 +208,14 @@ _RULES: dict[str, Rule] = {
     "alerts.webhook_url": _optional_http_url,
     "alerts.webhook_timeout_seconds": _int_range(1, 120),
     "alerts.webhook_attempts": _int_range(1, 10),
+    "scoring.grade_thresholds": _thresholds(5, increasing=False),
+    "scoring.maturity_thresholds": _thresholds(4, increasing=True),
+    "scoring.technical_weight": _int_range(0, 100),
+    "scoring.organisational_weight": _int_range(0, 100),
+    "scoring.capped_max_level": _int_range(1, 5),
+    "scoring.median_min_organisations": _int_range(3, 10_000),
+    "scoring.result_max_age_days": _int_range(1, 365),
+    "scoring.certificate_days": _int_range(1, 365),
     "api.token_days": _int_range(1, 3650),
     "api.token_max_days": _int_range(1, 3650),
     "api.max_page_size": _int_range(1, 1000),

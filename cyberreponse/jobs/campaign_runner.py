@@ -20,6 +20,8 @@ from cyberreponse.logs import log_event
 from cyberreponse.models import Campaign
 from cyberreponse.services import campaigns
 from cyberreponse.services.alerts import queue_campaign_alerts, send_webhook
+from cyberreponse.services.scoring import ScoringPolicy
+from cyberreponse.services.snapshots import record_snapshots_after_campaign
 from cyberreponse.services.unit_execution import execute_units
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,18 @@ def complete_campaign(database: Database, settings: Settings, campaign_id: int) 
             skipped=campaign.units_skipped,
         )
     send_webhook(settings, campaign, summary)
+    _record_snapshots(database, settings, campaign_id)
     return True
+
+
+def _record_snapshots(database: Database, settings: Settings, campaign_id: int) -> None:
+    """Score snapshots for the trends, after the campaign is closed and its alerts queued: a failure
+    here is logged and never undoes the campaign (the hook is idempotent and can be run again)."""
+    try:
+        with database.session_scope() as session:
+            record_snapshots_after_campaign(session, campaign_id, ScoringPolicy.from_settings(settings))
+    except Exception:
+        logger.exception("snapshots.failed campaign_id=%s", campaign_id)
 
 
 def _snapshot(database: Database, campaign_id: int) -> Campaign:

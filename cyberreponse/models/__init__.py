@@ -48,6 +48,7 @@ from cyberreponse.models.posture import (
     CheckResultRecord,
     Finding,
 )
+from cyberreponse.models.scores import SNAPSHOT_SOURCES, ReportArchive, ScoreSnapshot
 from cyberreponse.models.user import RecoveryCode, User, UserSession, user_organisation
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "ORGANISATION_KINDS",
     "RSIT",
     "SEVERITIES",
+    "SNAPSHOT_SOURCES",
     "STATUSES",
     "STEP_STATES",
     "UNIT_STATES",
@@ -91,7 +93,9 @@ __all__ = [
     "PlaybookVersion",
     "QuestionnaireSnapshot",
     "RecoveryCode",
+    "ReportArchive",
     "SchedulerJob",
+    "ScoreSnapshot",
     "StepState",
     "TimelineEvent",
     "User",

@@ -31,7 +31,13 @@ from cyberreponse.services.questionnaire import (
     parse_questionnaire,
 )
 from cyberreponse.services.scoping import organisation_in_scope
-from cyberreponse.services.scoring import MeasureStatus, OrganisationalScore, measure_statuses, score_answers
+from cyberreponse.services.scoring import (
+    MeasureStatus,
+    OrganisationalScore,
+    ScoringPolicy,
+    measure_statuses,
+    score_answers,
+)
 from cyberreponse.services.validation import bounded_text
 
 HISTORY_LIMIT = 100
@@ -340,10 +346,14 @@ def submit_answers(
     *,
     member_respondent: str | None = None,
     questionnaire: Questionnaire | None = None,
+    scoring: ScoringPolicy | None = None,
 ) -> AnswerSet:
     """Save, then submit the draft: every question needs an answer (« je ne sais pas » counts) and
     an analyst must name who answered at the member. When something is missing the answers given
-    are still saved — nothing typed is lost — and Invalid lists what is missing."""
+    are still saved — nothing typed is lost — and Invalid lists what is missing. A score snapshot is
+    written in the same transaction (services/snapshots.py), for the trends."""
+    from cyberreponse.services.snapshots import record_snapshot_after_assessment  # imports this module
+
     draft, current = _save(session, actor, siren, raw, member_respondent, questionnaire)
     answered = answers_of(draft)
     errors = {
@@ -380,6 +390,7 @@ def submit_answers(
             "member_respondent": draft.member_respondent,
         },
     )
+    record_snapshot_after_assessment(session, draft, scoring or ScoringPolicy())
     session.commit()
     return draft
 

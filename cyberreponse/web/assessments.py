@@ -13,7 +13,7 @@ from flask_login import login_required
 from cyberreponse.errors import Invalid
 from cyberreponse.services import assessments
 from cyberreponse.services.questionnaire import AnswerValue
-from cyberreponse.web.context import current_actor, db_session
+from cyberreponse.web.context import current_actor, db_session, scoring_policy
 
 bp = Blueprint("assessments", __name__, url_prefix="/organisations/<siren>/auto-evaluation")
 
@@ -55,15 +55,21 @@ def form(siren: str) -> ResponseReturnValue:
         if key.startswith(FIELD_PREFIX)
     }
     submit = request.form.get("action") == "submit"
-    action = assessments.submit_answers if submit else assessments.save_answers
+    respondent = request.form.get("member_respondent")
     try:
-        answer_set = action(
-            db_session(),
-            current_actor(),
-            siren,
-            posted,
-            member_respondent=request.form.get("member_respondent"),
-        )
+        if submit:
+            answer_set = assessments.submit_answers(
+                db_session(),
+                current_actor(),
+                siren,
+                posted,
+                member_respondent=respondent,
+                scoring=scoring_policy(),
+            )
+        else:
+            answer_set = assessments.save_answers(
+                db_session(), current_actor(), siren, posted, member_respondent=respondent
+            )
     except Invalid as error:
         flash(error.message, "error")
         return _render_form(siren, error.errors, posted, 400)

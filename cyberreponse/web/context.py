@@ -10,6 +10,7 @@ from cyberreponse.actors import Actor
 from cyberreponse.config import Settings
 from cyberreponse.db import Database
 from cyberreponse.services.accounts import actor_for
+from cyberreponse.services.scoring import ScoringPolicy
 
 
 def database() -> Database:
@@ -28,6 +29,12 @@ def db_session() -> Session:
 def settings() -> Settings:
     value: Settings = current_app.extensions["cyberreponse.settings"]
     return value
+
+
+def scoring_policy() -> ScoringPolicy:
+    """The `[scoring]` settings, checked together when the app was built."""
+    policy: ScoringPolicy = current_app.extensions["cyberreponse.scoring"]
+    return policy
 
 
 def client_ip() -> str:

@@ -89,6 +89,61 @@ ACTOR_LABELS = {
     "provider": _l("Prestataire"),
 }
 
+# Posture: scan categories, check statuses, maturity levels, incident readiness (services/scoring, …).
+CATEGORY_LABELS = {
+    "mail": _l("Messagerie"),
+    "dns": _l("Nom de domaine (DNS)"),
+    "tls": _l("Chiffrement (TLS)"),
+    "web": _l("Site web"),
+    "exposure": _l("Services exposés"),
+}
+# Short names for chart axes.
+CATEGORY_SHORT_LABELS = {
+    "mail": _l("Messagerie"),
+    "dns": _l("DNS"),
+    "tls": _l("TLS"),
+    "web": _l("Web"),
+    "exposure": _l("Exposition"),
+}
+CHECK_STATUS_LABELS = {
+    "pass": _l("Réussi"),
+    "info": _l("Information"),
+    "warn": _l("À améliorer"),
+    "fail": _l("Échec"),
+    "error": _l("Indéterminé"),
+    "skipped": _l("Non applicable"),
+}
+FINDING_SEVERITY_LABELS = {
+    "critical": _l("Critique"),
+    "high": _l("Élevée"),
+    "medium": _l("Moyenne"),
+    "low": _l("Faible"),
+    "info": _l("Information"),
+    "none": _l("Aucune"),
+}
+MATURITY_LEVEL_LABELS = {
+    "1": _l("À risque"),
+    "2": _l("Fragile"),
+    "3": _l("En progrès"),
+    "4": _l("Solide"),
+    "5": _l("Exemplaire"),
+}
+READINESS_LABELS = {
+    "ready": _l("Prête"),
+    "partly_ready": _l("Partiellement prête"),
+    "not_ready": _l("Pas prête"),
+}
+MATURITY_BASIS_LABELS = {
+    "both": _l("scores technique et organisationnel"),
+    "technical": _l("score technique seul (auto-évaluation non soumise)"),
+    "organisational": _l("score organisationnel seul (pas encore d'analyse)"),
+    "none": _l("aucun score"),
+}
+ACTION_SOURCE_LABELS = {
+    "Analyses": _l("Analyses"),
+    "Auto-évaluation": _l("Auto-évaluation"),
+}
+
 
 def translated(mapping: Mapping[str, str]) -> dict[str, object]:
     """Labels kept as plain French elsewhere (marked with N_), translated when shown."""
@@ -115,4 +170,11 @@ ALL_LABELS: dict[str, Mapping[str, object]] = {
     "obligation": OBLIGATION_LABELS,
     "phase": PHASE_LABELS,
     "actor": ACTOR_LABELS,
+    "category": CATEGORY_LABELS,
+    "check_status": CHECK_STATUS_LABELS,
+    "finding_severity": FINDING_SEVERITY_LABELS,
+    "maturity": MATURITY_LEVEL_LABELS,
+    "readiness": READINESS_LABELS,
+    "basis": MATURITY_BASIS_LABELS,
+    "action_source": ACTION_SOURCE_LABELS,
 }

@@ -114,6 +114,9 @@ def test_report_triage_and_shared_answer_in_a_real_browser(
     staff.get_by_role("button", name="Se connecter").click()
     staff.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).now())
     staff.get_by_role("button", name="Valider").click()
+    # Staff land on the region's overview; the queue is one click away.
+    expect(staff.get_by_role("heading", name="Vue d'ensemble de la région")).to_be_visible()
+    staff.get_by_role("link", name="File des incidents").click()
     expect(staff.get_by_role("heading", name="Incidents")).to_be_visible()
     staff.get_by_role("link", name=reference).click()
     expect(staff.get_by_text("capture.png")).to_be_visible()

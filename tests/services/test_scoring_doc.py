@@ -24,7 +24,7 @@ from cyberreponse.services.questionnaire import (
 from cyberreponse.services.scoring import measure_statuses, score_answers
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scoring.md"
-MARKER = re.compile(r"^<!-- example:(\d+):(\w+) -->$")
+MARKER = re.compile(r"^<!-- (\w+):(\d+):(\w+) -->$")
 STATUS_WORDS = {
     "satisfied": "satisfied",
     "partial": "partial",
@@ -35,13 +35,14 @@ STATUS_WORDS = {
 Table = list[dict[str, str]]
 
 
-def example_tables() -> dict[str, dict[str, Table]]:
-    """{example number: {kind: rows}}, each row a dict keyed by the table's header."""
+def example_tables(family: str = "example") -> dict[str, dict[str, Table]]:
+    """{example number: {kind: rows}} of the examples marked `<!-- family:N:kind -->`, each row a dict
+    keyed by the table's header."""
     lines = DOC.read_text(encoding="utf-8").splitlines()
     examples: dict[str, dict[str, Table]] = {}
     for number, line in enumerate(lines):
         match = MARKER.match(line.strip())
-        if not match:
+        if not match or match.group(1) != family:
             continue
         table_lines = []
         for following in lines[number + 1 :]:
@@ -49,7 +50,7 @@ def example_tables() -> dict[str, dict[str, Table]]:
                 break
             table_lines.append([cell.strip() for cell in following.strip().strip("|").split("|")])
         header, _separator, *rows = table_lines
-        examples.setdefault(match.group(1), {})[match.group(2)] = [
+        examples.setdefault(match.group(2), {})[match.group(3)] = [
             dict(zip(header, row, strict=True)) for row in rows
         ]
     return examples

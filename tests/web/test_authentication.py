@@ -283,7 +283,7 @@ def test_redirect_after_login_stays_on_this_site(client: FlaskClient, session: S
             response = client.post(
                 "/connexion/verification", data={"code": totp_code(user), "csrf_token": token}
             )
-            assert response.headers["Location"] == "/incidents"  # staff land on the queue
+            assert response.headers["Location"] == "/tableau-de-bord"  # staff land on the overview
 
 
 def test_failed_totp_is_logged_with_time_user_and_address(

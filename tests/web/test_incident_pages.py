@@ -63,7 +63,7 @@ def test_staff_land_on_the_queue_after_signing_in(client: FlaskClient, analyst: 
         data={"email": analyst.email, "password": "x", "csrf_token": csrf_token(client, "/connexion")},
     )
     login(client, analyst)
-    assert client.get("/connexion").headers["Location"].endswith("/incidents")
+    assert client.get("/connexion").headers["Location"].endswith("/tableau-de-bord")
     assert response.status_code == 200
 
 

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from cyberreponse.crypto import new_token
-from cyberreponse.models import Attachment, Incident, Observable, Organisation
+from cyberreponse.models import Attachment, Incident, Observable, Organisation, ReportArchive
 from tests.conftest import csrf_token, login
 from tests.factories import make_asset, make_finding, make_incident, make_organisation, make_user
 
@@ -50,6 +50,17 @@ def _incident_of(session: Session, org: Organisation) -> Incident:
     return incident
 
 
+def _archive_of(session: Session, org: Organisation) -> str:
+    """An archived readiness report of the organisation (its content is never a real PDF here)."""
+    archive = ReportArchive(
+        organisation=org, generated_by="t", filename=f"rapport-{org.siren}.pdf", sha256="0" * 64, size=4,
+        content=b"%PDF",
+    )  # fmt: skip
+    session.add(archive)
+    session.flush()
+    return archive.public_id
+
+
 PARAM_BUILDERS: dict[str, ParamBuilder] = {
     "siren": lambda session, org: org.siren,
     "reference": lambda session, org: _incident_of(session, org).reference,
@@ -64,6 +75,7 @@ PARAM_BUILDERS: dict[str, ParamBuilder] = {
     "value": lambda session, org: org.assets[0].value,
     "playbook_id": lambda session, org: "ransomware",  # staff pages, the same for every member
     "step_id": lambda session, org: "disconnect-network",  # a step of the ransomware checklist (staff only)
+    "archive_id": _archive_of,
 }
 # Routes not about any organisation's data (public pages, sign-in steps, static files).
 NOT_ORGANISATION_DATA = {"static", "intake.first_actions_page"}
@@ -80,7 +92,7 @@ def _url(app: Flask, rule: object, values: dict[str, str]) -> str:
 def _request(client: FlaskClient, method: str, url: str, token: str) -> tuple[int, str]:
     data = {"csrf_token": token} if method != "GET" else None
     response = client.open(url, method=method, data=data)
-    return response.status_code, response.get_data(as_text=True)
+    return response.status_code, response.get_data().decode("utf-8", "replace")  # PDFs are binary
 
 
 def test_member_of_commune_a_gets_404_or_403_for_every_route_of_commune_b(
@@ -123,4 +135,7 @@ def test_member_of_commune_a_gets_404_or_403_for_every_route_of_commune_b(
     assert "/incidents/<reference>" in reachable
     assert "/organisations/<siren>/constats" in reachable
     assert "/incidents/<reference>/pieces-jointes/<attachment_id>" in reachable
+    assert "/espace/<siren>" in reachable  # the RSSI dashboard, the report and its archive
+    assert "/organisations/<siren>/rapport-nis2" in reachable
+    assert "/organisations/<siren>/rapport-nis2/archives/<archive_id>" in reachable
     assert checked >= 15
