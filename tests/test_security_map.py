@@ -35,7 +35,7 @@ def map_rows() -> dict[str, str]:
     return rows
 
 
-def test_functions(path: Path) -> set[str]:
+def defined_test_names(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return {
         node.name
@@ -61,6 +61,6 @@ def test_every_named_test_exists() -> None:
     for line in map_rows().values():
         for file_name, function_name in TEST_REFERENCE.findall(line):
             path = ROOT / file_name
-            if not path.is_file() or function_name not in test_functions(path):
+            if not path.is_file() or function_name not in defined_test_names(path):
                 absent.append(f"{file_name}::{function_name}")
     assert absent == [], f"docs/security.md names tests that do not exist: {absent}"
