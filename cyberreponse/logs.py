@@ -43,6 +43,9 @@ def configure_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # APScheduler announces every run of every job at INFO (mail delivery runs each minute); our jobs log
+    # their own `job.finished` events, so its INFO lines would only bury the ones that matter.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
 
 
 def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
