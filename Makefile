@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
-# Programs the checks and browser tests drive for real, and the Pango libraries WeasyPrint renders PDF
-# reports with: installed through apt when missing.
+# Programs the checks and browser tests drive for real, the Pango libraries WeasyPrint renders PDF
+# reports with, and ClamAV's daemon (the upload tests start their own clamd with a test signature):
+# installed through apt when missing.
 system-deps:
 	@missing=""; \
 	command -v nmap >/dev/null 2>&1 || missing="$$missing nmap"; \
@@ -24,6 +25,7 @@ system-deps:
 	fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \
 	ldconfig -p 2>/dev/null | grep -q libpango-1.0.so || missing="$$missing libpango-1.0-0"; \
 	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so || missing="$$missing libpangoft2-1.0-0"; \
+	test -x /usr/sbin/clamd || missing="$$missing clamav-daemon"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
 
+from cyberreponse.clamd import parse_address
+
 ENV_PREFIX = "CYBERREPONSE_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,6 +109,14 @@ def _exclusion_list(key: str, value: Any) -> Any:
     return value
 
 
+def _clamd_address(key: str, value: Any) -> Any:
+    try:
+        parse_address(value)
+    except ValueError as error:
+        raise ConfigError(key, value, "unix:///path/to/clamd.ctl or tcp://host:port") from error
+    return value
+
+
 def _families(key: str, value: Any) -> Any:
     known = ("mail", "dns", "tls", "web", "exposure")
     if not isinstance(value, list) or not set(value) <= set(known):
@@ -185,6 +195,9 @@ _RULES: dict[str, Rule] = {
     "uploads.max_total_mb": _int_range(1, 2000),
     "uploads.max_zip_entries": _int_range(1, 100_000),
     "uploads.max_zip_uncompressed_mb": _int_range(1, 10_000),
+    "uploads.antivirus": _choice("off", "clamd"),
+    "uploads.clamd_address": _clamd_address,
+    "uploads.clamd_timeout_seconds": _int_range(1, 300),
     "jobs.lease_seconds": _int_range(3, 3600),
     "jobs.executor": _choice("inprocess", "celery"),
     "jobs.celery_units_per_task": _int_range(1, 1000),

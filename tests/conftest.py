@@ -27,7 +27,7 @@ from cyberreponse.migrate import upgrade
 from cyberreponse.models import User
 from tests.factories import PASSWORD
 
-pytest_plugins = ["tests.network_guard", "tests.peers.smtp"]
+pytest_plugins = ["tests.network_guard", "tests.peers.smtp", "tests.peers.clamd"]
 
 TEST_SECRET_KEY = "test-secret-key-" + "0" * 40
 TEST_ENCRYPTION_KEY = Fernet.generate_key().decode()

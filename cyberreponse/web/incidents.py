@@ -18,11 +18,11 @@ from cyberreponse.models.incident_parts import MANUAL_TIMELINE_KINDS
 from cyberreponse.services import checklists, incident_activity, incident_queue, incidents, intake, playbooks
 from cyberreponse.services.deadlines import time_left
 from cyberreponse.services.observables import defang
-from cyberreponse.services.uploads import ACCEPT_ATTRIBUTE, UploadLimits, check_files
+from cyberreponse.services.uploads import ACCEPT_ATTRIBUTE
 from cyberreponse.web.access import staff_required
 from cyberreponse.web.context import current_actor, db_session, settings
 from cyberreponse.web.intake import read_report, report_choices
-from cyberreponse.web.uploads import deliver_mail_after, download, incoming_files
+from cyberreponse.web.uploads import accepted_files, deliver_mail_after, download
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
@@ -243,13 +243,13 @@ def remove_observable(reference: str, observable_id: str) -> ResponseReturnValue
 def upload(reference: str) -> ResponseReturnValue:
     incidents.get_incident(db_session(), current_actor(), reference)
     try:
-        files = check_files(incoming_files(), UploadLimits.from_settings(settings()))
+        files = accepted_files("incident_upload")
         incident_activity.add_attachments(
             db_session(), current_actor(), reference, files, internal=request.form.get("internal") == "on"
         )
     except Invalid as error:
         db_session().rollback()
-        return render_incident(reference, {"attachment": error.errors}, 400)
+        return render_incident(reference, {"attachment": error.errors}, error.http_status)
     flash(_("Fichier(s) ajouté(s)."), "success")
     return redirect(url_for("incidents.show", reference=reference, _anchor="pieces-jointes"), 303)
 
@@ -292,7 +292,7 @@ def phone_intake() -> ResponseReturnValue:
             errors={},
             **report_choices(),
         )
-    form, files, errors = read_report(UploadLimits.from_settings(settings()))
+    form, files, errors, status = read_report("phone_intake")
     if not errors:
         try:
             result = intake.submit_report(
@@ -315,4 +315,4 @@ def phone_intake() -> ResponseReturnValue:
         values=request.form.to_dict(),
         errors=errors,
         **report_choices(),
-    ), 400
+    ), status

@@ -15,9 +15,9 @@ from cyberreponse.incident_labels import ANSWER_LABELS, SITUATION_LABELS
 from cyberreponse.logs import log_event
 from cyberreponse.services import checklists, follow_up, intake
 from cyberreponse.services.first_actions import first_actions
-from cyberreponse.services.uploads import ACCEPT_ATTRIBUTE, CheckedFile, UploadLimits, check_files
+from cyberreponse.services.uploads import ACCEPT_ATTRIBUTE, CheckedFile, UploadLimits
 from cyberreponse.web.context import client_ip, current_actor, db_session, settings
-from cyberreponse.web.uploads import deliver_mail_after, incoming_files
+from cyberreponse.web.uploads import accepted_files, deliver_mail_after
 
 bp = Blueprint("intake", __name__)
 logger = logging.getLogger(__name__)
@@ -34,16 +34,19 @@ def report_form_from_request() -> intake.ReportForm:
     return intake.ReportForm(**{name: form.get(name, "") for name in FORM_FIELDS})
 
 
-def read_report(limits: UploadLimits) -> tuple[intake.ReportForm, list[CheckedFile], dict[str, str]]:
-    """The form and its files, with every problem found (form fields and files together)."""
+def read_report(where: str) -> tuple[intake.ReportForm, list[CheckedFile], dict[str, str], int]:
+    """The form and its files, with every problem found (form fields and files together) and the
+    status to answer with: 400, or 503 when the antivirus could not check the files."""
     form = report_form_from_request()
     _, errors = intake.validate_report(form)
     files: list[CheckedFile] = []
+    status = 400
     try:
-        files = check_files(incoming_files(), limits)
+        files = accepted_files(where)
     except Invalid as error:
         errors.update(error.errors)
-    return form, files, errors
+        status = error.http_status
+    return form, files, errors, status
 
 
 def report_choices() -> dict[str, object]:
@@ -78,13 +81,12 @@ def report() -> ResponseReturnValue:
     if request.form.get(HONEYPOT):
         log_event(logger, "intake.honeypot", level=logging.WARNING, ip=client_ip())
         return _render_form(values, {}, 400, refused=True)
-    limits = UploadLimits.from_settings(settings())
-    form, files, errors = read_report(limits)
+    form, files, errors, status = read_report("report_form")
     had_files = bool(request.files.getlist("attachments")) and any(
         f.filename for f in request.files.getlist("attachments")
     )
     if errors:
-        return _render_form(values, errors, 400, files_lost=had_files)
+        return _render_form(values, errors, status, files_lost=had_files)
     try:
         result = intake.submit_report(db_session(), current_actor(), form, files, settings())
     except Invalid as error:
@@ -165,13 +167,13 @@ def follow(token: str) -> ResponseReturnValue:
         return _render_follow_up(token)
     follow_up.incident_for_token(db_session(), token)  # 404 before reading any file
     try:
-        files = check_files(incoming_files(), UploadLimits.from_settings(settings()))
+        files = accepted_files("follow_up")
         follow_up.add_reporter_message(
             db_session(), token, request.form.get("body", ""), files, settings(), client_ip()
         )
     except Invalid as error:
         db_session().rollback()
-        return _render_follow_up(token, error.errors, 400)
+        return _render_follow_up(token, error.errors, error.http_status)
     except SQLAlchemyError:
         db_session().rollback()
         logger.exception("intake.follow_up_store_failed")

@@ -10,8 +10,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from cyberreponse.mail import deliver_pending_mail, take_queued_ids
 from cyberreponse.models import Attachment
-from cyberreponse.services.uploads import IncomingFile
-from cyberreponse.web.context import database, db_session, settings
+from cyberreponse.services.upload_screening import accept_uploads, antivirus_for
+from cyberreponse.services.uploads import CheckedFile, IncomingFile, UploadLimits
+from cyberreponse.web.context import current_actor, database, db_session, settings
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,20 @@ def incoming_files(field: str = "attachments") -> list[IncomingFile]:
         for storage in request.files.getlist(field)
         if storage.filename
     ]
+
+
+def accepted_files(where: str) -> list[CheckedFile]:
+    """The request's files, checked and scanned for viruses, or Invalid (ScanUnavailable: 503)."""
+    config = settings()
+    return accept_uploads(
+        db_session(),
+        current_actor(),
+        incoming_files(),
+        UploadLimits.from_settings(config),
+        antivirus_for(config),
+        config,
+        where=where,
+    )
 
 
 def download(attachment: Attachment) -> Response:
