@@ -18,6 +18,7 @@ from cyberreponse.services.scorecard import problem_titles
 from cyberreponse.web.charts import BarChart, bar_chart
 from cyberreponse.web.context import current_actor, db_session, scoring_policy, settings
 from cyberreponse.web.labels import CATEGORY_SHORT_LABELS
+from cyberreponse.web.security_headers import DOWNLOAD_CSP
 
 bp = Blueprint("reports", __name__, url_prefix="/organisations/<siren>/rapport-nis2")
 
@@ -68,7 +69,7 @@ def show(siren: str) -> ResponseReturnValue:
 def _attachment(content: bytes, filename: str, media_type: str) -> Response:
     response = Response(content, mimetype=media_type)
     response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(filename, safe="")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     return response
 
 

@@ -19,6 +19,9 @@ CSP = "; ".join(
     ]
 )
 
+# Files handed over as downloads: nothing in them may run, load or be framed, even if opened in a tab.
+DOWNLOAD_CSP = "default-src 'none'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; sandbox"
+
 
 def init_app(app: Flask, hsts_seconds: int) -> None:
     @app.after_request

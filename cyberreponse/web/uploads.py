@@ -13,6 +13,7 @@ from cyberreponse.models import Attachment
 from cyberreponse.services.upload_screening import accept_uploads, antivirus_for
 from cyberreponse.services.uploads import CheckedFile, IncomingFile, UploadLimits
 from cyberreponse.web.context import current_actor, database, db_session, settings
+from cyberreponse.web.security_headers import DOWNLOAD_CSP
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def download(attachment: Attachment) -> Response:
         attachment.display_name, safe=""
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     return response
 
 
