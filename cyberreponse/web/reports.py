@@ -77,9 +77,15 @@ def _report_limit() -> str:
     return settings().get_str("reports.rate_limit")
 
 
+def _report_limit_key() -> str:
+    """Per signed-in user, as `reports.rate_limit` says (several users may share one address)."""
+    actor = current_actor()
+    return f"user:{actor.user_id}" if actor.user_id is not None else f"ip:{actor.ip}"
+
+
 @bp.route("/pdf", methods=["POST"])
 @login_required
-@limiter.limit(_report_limit)
+@limiter.limit(_report_limit, key_func=_report_limit_key)
 def pdf(siren: str) -> ResponseReturnValue:
     """Generate the PDF, archive it, and hand it over as a download (POST: it writes the archive)."""
     archive = generate_report_pdf(
