@@ -198,6 +198,8 @@ _RULES: dict[str, Rule] = {
     "uploads.antivirus": _choice("off", "clamd"),
     "uploads.clamd_address": _clamd_address,
     "uploads.clamd_timeout_seconds": _int_range(1, 300),
+    "retention.closed_incident_months": _int_range(1, 240),
+    "retention.sent_mail_days": _int_range(1, 3650),
     "jobs.lease_seconds": _int_range(3, 3600),
     "jobs.executor": _choice("inprocess", "celery"),
     "jobs.celery_units_per_task": _int_range(1, 1000),

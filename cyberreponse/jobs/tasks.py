@@ -12,6 +12,7 @@ from functools import wraps
 
 from sqlalchemy.orm import Session
 
+from cyberreponse.actors import system_actor
 from cyberreponse.audit import verify_chain
 from cyberreponse.clock import now
 from cyberreponse.jobs import runtime
@@ -19,6 +20,7 @@ from cyberreponse.logs import log_event
 from cyberreponse.mail import deliver_pending_mail
 from cyberreponse.models import JobRun
 from cyberreponse.services.deadlines import send_deadline_reminders
+from cyberreponse.services.retention import RetentionPolicy, apply_retention
 from cyberreponse.services.sessions import purge_ended_sessions
 
 logger = logging.getLogger(__name__)
@@ -91,7 +93,6 @@ def nightly_campaign(session: Session) -> str:
     during the night finds it and only helps finish it.
     """
     # Imported here: the scanner (checks, dnspython, nmap wrappers) would slow every scheduler's start.
-    from cyberreponse.actors import system_actor
     from cyberreponse.jobs.campaign_runner import run_campaign
     from cyberreponse.services.campaigns import start_nightly, unfinished_campaigns
 
@@ -119,3 +120,10 @@ def certificate_digest(session: Session) -> str:
     listed = queue_certificate_digest(session, runtime.current().settings)
     session.commit()
     return f"{listed} certificate(s) listed"
+
+
+@recorded
+def data_retention(session: Session) -> str:
+    """Erase personal data the retention policy no longer allows to keep (docs/data-protection.md)."""
+    policy = RetentionPolicy.from_settings(runtime.current().settings)
+    return str(apply_retention(session, system_actor("scheduler"), policy))

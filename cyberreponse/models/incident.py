@@ -89,6 +89,8 @@ class Incident(Base):
     # Earliest due date among open obligations: lets the queue sort by deadline with an index.
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set when the retention policy erased the reporter's contact and the attachments (services/retention.py).
+    reporter_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
