@@ -141,6 +141,10 @@ def _check_zip(content: bytes, limits: UploadLimits) -> str | None:
             total = 0
             for entry in entries:
                 total += entry.file_size
+                # Deflate never grows data by more than a few bytes per block: a larger compressed size
+                # means the directory lies about what extraction would produce.
+                if entry.compress_size > entry.file_size + entry.file_size // 100 + 1024:
+                    return "L'archive est incohérente (tailles annoncées fausses) : refusée."
                 if entry.compress_size and entry.file_size / entry.compress_size > 200:
                     return "L'archive est anormalement compressée (bombe de décompression) : refusée."
                 if _EXECUTABLE_NAMES.search(entry.filename):
