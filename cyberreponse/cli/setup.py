@@ -92,6 +92,13 @@ def register(cli: click.Group) -> None:
         port = port or settings.get_int("server.port")
         if settings.get_bool("jobs.scheduler_in_serve"):
             SchedulerLeader(settings, ctx.database).run_in_background()
+        if settings.get_str("uploads.antivirus") == "off":
+            # Fine for a first `make run`; a production install must scan uploads (README, "Security").
+            click.echo(
+                'Warning: uploaded files are not scanned for viruses (uploads.antivirus = "off"); '
+                'set it to "clamd" in production (docs/operations.md, "Antivirus").',
+                err=True,
+            )
         click.echo(f"Serving CybeRéponse on http://{host}:{port}/")
         waitress.serve(
             app, host=host, port=port, threads=settings.get_int("server.threads"), ident="CybeReponse"
