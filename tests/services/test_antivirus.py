@@ -58,3 +58,9 @@ def test_the_antivirus_is_off_by_default_and_clamd_when_configured(tmp_path: Pat
         environ=environ_for_tests(CYBERREPONSE_UPLOADS__ANTIVIRUS="clamd"), instance_path=tmp_path
     )
     assert isinstance(antivirus_for(configured), ClamdClient)
+
+
+def test_a_file_beyond_clamds_stream_limit_gets_no_verdict_rather_than_a_pass(clamd_peer: ClamdPeer) -> None:
+    # The fixture's clamd takes 30 MB per stream; beyond it clamd answers an error (or hangs up).
+    with pytest.raises(AntivirusUnavailable):
+        ClamdClient(clamd_peer.tcp_address, timeout=30).scan(bytes(31 * 1024 * 1024))
