@@ -60,6 +60,7 @@ def accept_uploads(
             verdict = antivirus.scan(file.content)
         except AntivirusUnavailable as error:
             log_event(logger, "upload.antivirus_unavailable", logging.ERROR, where=where, reason=str(error))
+            _record_detections(session, actor, infected, where)
             raise ScanUnavailable(
                 FIELD,
                 "L'antivirus n'a pas pu vérifier vos fichiers pour le moment : ils n'ont pas été acceptés "
@@ -70,14 +71,22 @@ def accept_uploads(
             infected.append((file, verdict.signature))
     if not infected:
         return checked
+    _record_detections(session, actor, infected, where)
+    raise Invalid(FIELD, " ".join(_infected_message(file, signature) for file, signature in infected))
+
+
+def _record_detections(
+    session: Session, actor: Actor, infected: list[tuple[CheckedFile, str]], where: str
+) -> None:
+    """Log and audit each detection: who sent what and where; the content is dropped with the request."""
+    if not infected:
+        return
     for file, signature in infected:
-        # Who sent what and where; the content itself is dropped with the request.
         details = {"signature": signature, "sha256": file.sha256, "size": file.size, "where": where}
         log_event(logger, "upload.virus_detected", logging.WARNING, **details)
         audit.record(session, actor, "upload.virus_detected", "upload", file.sha256, details)
-    # The detection is kept even though the submission is refused (nothing else is pending here).
+    # Kept even though the submission is refused (nothing else is pending in the session here).
     session.commit()
-    raise Invalid(FIELD, " ".join(_infected_message(file, signature) for file, signature in infected))
 
 
 def _infected_message(file: CheckedFile, signature: str) -> str:
