@@ -36,6 +36,8 @@ class LockoutPolicy:
 class PasswordOutcome:
     user: User | None
     locked: bool = False
+    # The right one-time password, but past its lifetime or already used once (ASVS 6.4.1).
+    expired: bool = False
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -57,10 +59,20 @@ def check_password(
             _count_failure(session, user, policy, ip)
         log_event(logger, "login.failed", level=logging.WARNING, user=user.public_id if user else None, ip=ip)
         return PasswordOutcome(None)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    if user.password_expires_at is not None:
+        if user.password_expires_at <= moment:
+            session.commit()
+            log_event(
+                logger, "login.one_time_password_expired", level=logging.WARNING, user=user.public_id, ip=ip
+            )
+            return PasswordOutcome(None, expired=True)
+        # Single use: this sign-in carries on (its pending stages last minutes) to the choice of a
+        # new password, but the one-time password will not open another one.
+        user.password_expires_at = moment
+    elif needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     session.commit()
     return PasswordOutcome(user)
 

@@ -92,7 +92,18 @@ def login() -> ResponseReturnValue:
                 "next": request.args.get("next"),
             }
             return _advance(outcome.user)
-        flash(_("Adresse e-mail ou mot de passe incorrect, ou compte temporairement verrouillé."), "error")
+        if outcome.expired:
+            flash(
+                _(
+                    "Ce mot de passe provisoire a expiré ou a déjà servi : demandez-en un nouveau "
+                    "à l'équipe du CSIRT."
+                ),
+                "error",
+            )
+        else:
+            flash(
+                _("Adresse e-mail ou mot de passe incorrect, ou compte temporairement verrouillé."), "error"
+            )
     return render_template("auth/login.html", email=email)
 
 
