@@ -31,16 +31,16 @@ def _user() -> str | None:
     return None
 
 
+def request_fields() -> dict[str, str | None]:
+    """Who asked what, from where: the fields every security event of a request carries."""
+    return {
+        "user": _user(),
+        "ip": client_ip(),
+        "method": request.method,
+        "route": request.url_rule.rule if request.url_rule is not None else None,
+        "path": request.path,
+    }
+
+
 def log_denial(status: int, reason: str, event: str = "access.denied") -> None:
-    log_event(
-        logger,
-        event,
-        level=logging.WARNING,
-        status=status,
-        reason=reason,
-        user=_user(),
-        ip=client_ip(),
-        method=request.method,
-        route=request.url_rule.rule if request.url_rule is not None else None,
-        path=request.path,
-    )
+    log_event(logger, event, level=logging.WARNING, status=status, reason=reason, **request_fields())

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from cyberreponse.errors import DomainError
-from cyberreponse.web.denials import log_denial
+from cyberreponse.web.denials import log_denial, request_fields
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Response | str, int]:
         # Generic page, never a traceback; the details go to the log only.
-        logger.exception("request.failed", extra={"path": request.path})
+        logger.error("request.failed", exc_info=error, extra=request_fields())
         return error_response(
             500, "server_error", _("Une erreur interne est survenue. L'équipe a été prévenue.")
         )
