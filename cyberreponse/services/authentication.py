@@ -128,8 +128,11 @@ def provisioning_uri(secret: str, email: str, issuer: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
 
 
-def confirm_totp_enrolment(session: Session, user: User, secret: str, code: str, ip: str) -> list[str] | None:
-    """Turn TOTP on once the user proves their app has the secret; return fresh recovery codes."""
+def confirm_totp_enrolment(
+    session: Session, user: User, secret: str, code: str, ip: str, *, action: str = "user.totp_enrolled"
+) -> list[str] | None:
+    """Turn TOTP on once the user proves their app has the secret; return fresh recovery codes.
+    The old secret and every old recovery code stop working at once."""
     step = _matching_step(secret, code)
     if step is None:
         return None
@@ -140,12 +143,27 @@ def confirm_totp_enrolment(session: Session, user: User, secret: str, code: str,
     audit.record(
         session,
         Actor(label=user.email, role=user.role, user_id=user.id, ip=ip),
-        "user.totp_enrolled",
+        action,
         "user",
         user.public_id,
     )
     session.commit()
     return codes
+
+
+def reauthenticate(session: Session, user: User, password: str, code: str, ip: str) -> bool:
+    """Proof that the person at the keyboard is the account's owner, asked again before the second
+    factor or the recovery codes change (ASVS 7.5.1): the password, and a TOTP code not used before
+    when TOTP is on. A stolen open session alone can thus not swap in the thief's authenticator."""
+    if not user.active or not verify_password(user.password_hash, password):
+        log_event(
+            logger, "reauth.failed", level=logging.WARNING, user=user.public_id, ip=ip, reason="password"
+        )
+        return False
+    if user.totp_enabled and not verify_totp(session, user, code, ip):
+        log_event(logger, "reauth.failed", level=logging.WARNING, user=user.public_id, ip=ip, reason="totp")
+        return False
+    return True
 
 
 def _replace_recovery_codes(user: User) -> list[str]:
