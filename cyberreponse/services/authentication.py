@@ -19,6 +19,7 @@ from cyberreponse.crypto import token_digest
 from cyberreponse.logs import log_event
 from cyberreponse.models import RecoveryCode, User
 from cyberreponse.services.passwords import hash_password, needs_rehash, verify_password
+from cyberreponse.services.sessions import end_all_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +152,18 @@ def confirm_totp_enrolment(
     return codes
 
 
+def replace_totp(
+    session: Session, user: User, secret: str, code: str, ip: str, *, keep_session: str | None
+) -> list[str] | None:
+    """A new authenticator app, after a re-authentication: the old secret, the old recovery codes
+    and every other open session end (ASVS 7.4.3), as after a password change."""
+    codes = confirm_totp_enrolment(session, user, secret, code, ip, action="user.totp_replaced")
+    if codes is not None:
+        end_all_sessions(session, user.id, keep_token=keep_session)
+        session.commit()
+    return codes
+
+
 def reauthenticate(session: Session, user: User, password: str, code: str, ip: str) -> bool:
     """Proof that the person at the keyboard is the account's owner, asked again before the second
     factor or the recovery codes change (ASVS 7.5.1): the password, and a TOTP code not used before
@@ -166,10 +179,18 @@ def reauthenticate(session: Session, user: User, password: str, code: str, ip: s
     return True
 
 
+# 32 unambiguous symbols (5 bits each), 5 groups of 5: 125 random bits per code. At 112 bits or more a
+# plain SHA-256 is enough to store a lookup secret (ASVS 6.5.2): nobody can enumerate the codes.
+RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+RECOVERY_GROUPS = 5
+
+
 def _replace_recovery_codes(user: User) -> list[str]:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     codes = [
-        "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+        "-".join(
+            "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_GROUPS))
+            for _ in range(RECOVERY_GROUPS)
+        )
         for _ in range(RECOVERY_CODE_COUNT)
     ]
     user.recovery_codes = [RecoveryCode(code_digest=token_digest(code)) for code in codes]

@@ -36,6 +36,14 @@ def start_session(session: Session, user: User, ip: str, user_agent: str) -> str
     return token
 
 
+def rotate_session(session: Session, token: str, user: User, ip: str, user_agent: str) -> str:
+    """A new session id once the user proved who they are again (ASVS 7.2.4); the old id ends."""
+    end_session(session, token)
+    fresh = start_session(session, user, ip, user_agent)
+    session.commit()
+    return fresh
+
+
 def user_for_session(session: Session, token: str, policy: SessionPolicy) -> User | None:
     """The user of a live session, or None if it ended for any reason."""
     record = session.scalars(

@@ -86,6 +86,10 @@ def reauthenticate() -> ResponseReturnValue:
         db_session(), user, form.get("reauth_password", ""), form.get("reauth_code", ""), client_ip()
     ):
         return _render({"reauth_password": _("Mot de passe ou code incorrect : rien n'a été modifié.")}), 400
+    # Proof given again: a new session id, so that one seen before this point is worth nothing.
+    session["sid"] = sessions.rotate_session(
+        db_session(), session.get("sid", ""), user, client_ip(), request.user_agent.string
+    )
     session["reauth"] = {"at": now().timestamp(), "totp_secret": authentication.new_totp_secret()}
     return redirect(url_for("account.replace_totp"))
 
@@ -111,8 +115,13 @@ def replace_totp() -> ResponseReturnValue:
         flash(_("Confirmez d'abord votre mot de passe et votre code actuel."), "error")
         return redirect(url_for("account.index"))
     if request.method == "POST":
-        codes = authentication.confirm_totp_enrolment(
-            db_session(), user, secret, request.form.get("code", ""), client_ip(), action="user.totp_replaced"
+        codes = authentication.replace_totp(
+            db_session(),
+            user,
+            secret,
+            request.form.get("code", ""),
+            client_ip(),
+            keep_session=session.get("sid"),
         )
         if codes is not None:
             session.pop("reauth", None)

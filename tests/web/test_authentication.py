@@ -73,7 +73,7 @@ def test_first_admin_journey_forces_new_password_then_totp_then_recovery_codes(
     )
     assert response.headers["Location"].endswith("/connexion/codes-de-secours")
     codes_page = client.get("/connexion/codes-de-secours").get_data(as_text=True)
-    codes = re.findall(r"<code>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</code>", codes_page)
+    codes = re.findall(r"<code>((?:[A-Z2-9]{5}-){4}[A-Z2-9]{5})</code>", codes_page)
     assert len(codes) == 10
     response = client.post(
         "/connexion/codes-de-secours", data={"csrf_token": csrf_token(client, "/connexion/codes-de-secours")}
@@ -146,10 +146,34 @@ def test_code_two_steps_old_is_refused(client: FlaskClient, session: Session) ->
     user = make_user(session)
     session.commit()
     assert user.totp_secret
-    old_code = pyotp.TOTP(user.totp_secret).at(now() - timedelta(seconds=65))
-    _post_login(client, user.email, PASSWORD)
-    if old_code != pyotp.TOTP(user.totp_secret).now():
-        assert _post_code(client, old_code) == 200
+    # At the start of a 30-second step, the code of two steps before is 60 to 90 seconds old.
+    start = (int(now().timestamp()) // 30 + 1) * 30
+    with time_machine.travel(start, tick=False):
+        old_code = pyotp.TOTP(user.totp_secret).generate_otp(start // 30 - 2)
+        near = {pyotp.TOTP(user.totp_secret).generate_otp(start // 30 + d) for d in (-1, 0, 1)}
+        _post_login(client, user.email, PASSWORD)
+        assert old_code not in near  # else this secret's codes collide (a one in 10^6 chance): no test
+        assert _post_code(client, old_code) == 200  # refused: the form again, with its error
+        assert _post_code(client, pyotp.TOTP(user.totp_secret).generate_otp(start // 30 - 1)) == 302
+
+
+def test_recovery_codes_hold_at_least_112_random_bits_and_are_stored_as_hashes(session: Session) -> None:
+    """ASVS 6.5.2: a plain hash suits lookup secrets of 112 bits or more; these have 125."""
+    import math
+
+    from cyberreponse.crypto import token_digest
+    from cyberreponse.services.authentication import RECOVERY_ALPHABET, _replace_recovery_codes
+
+    user = make_user(session)
+    codes = _replace_recovery_codes(user)
+    session.flush()
+    assert len(set(codes)) == 10
+    for code in codes:
+        symbols = code.replace("-", "")
+        assert set(symbols) <= set(RECOVERY_ALPHABET)
+        assert len(symbols) * math.log2(len(RECOVERY_ALPHABET)) >= 112
+    stored = {record.code_digest for record in user.recovery_codes}
+    assert stored == {token_digest(code) for code in codes} and not stored & set(codes)
 
 
 def test_recovery_code_works_once(client: FlaskClient, session: Session) -> None:

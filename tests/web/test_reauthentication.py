@@ -75,27 +75,56 @@ def test_wrong_password_or_code_at_reauthentication_changes_nothing(
     assert client.get(NEW_APP).status_code == 302
 
 
-def test_reauthenticated_user_replaces_app_and_recovery_codes(client: FlaskClient, session: Session) -> None:
+def _new_browser(client: FlaskClient) -> FlaskClient:
+    return type(client)(client.application, client.response_wrapper, use_cookies=True)
+
+
+def test_reauthentication_issues_a_new_session_id(client: FlaskClient, session: Session) -> None:
+    user = make_user(session)
+    session.commit()
+    login(client, user)
+    session.refresh(user)
+    before = client.get_cookie("__Host-session").value  # type: ignore[union-attr]
+    assert _reauthenticate(client, user) == 302
+    assert client.get_cookie("__Host-session").value != before  # type: ignore[union-attr]
+    assert client.get("/compte").status_code == 200
+    replay = _new_browser(client)
+    replay.set_cookie("__Host-session", before)
+    assert replay.get("/compte").status_code == 302  # the id seen before re-authentication is dead
+
+
+def test_reauthenticated_user_replaces_app_and_recovery_codes_and_other_sessions_end(
+    client: FlaskClient, session: Session
+) -> None:
     user = make_user(session)
     old_codes = _replace_recovery_codes(user)
     session.commit()
     old_secret = user.totp_secret
+    browser_b = _new_browser(client)
+    with time_machine.travel(now() - timedelta(seconds=90)):  # its own TOTP step, well before
+        login(browser_b, user)
+    session.refresh(user)
     login(client, user)
     session.refresh(user)
+    assert browser_b.get("/compte").status_code == 200
     assert _reauthenticate(client, user) == 302
     secret = _new_secret(client)
-    with time_machine.travel(now() + timedelta(seconds=60)):  # a step the re-authentication did not use
+    # A TOTP step the re-authentication did not use; the clock stays there (signed cookies from the
+    # future are refused).
+    with time_machine.travel(now() + timedelta(seconds=60)):
         page = client.post(
             NEW_APP, data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_token(client, "/compte")}
         ).get_data(as_text=True)
-    codes = re.findall(r"<code>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</code>", page)
-    assert len(codes) == 10 and not set(codes) & set(old_codes)
-    session.expire_all()
-    user = session.get(User, user.id)  # type: ignore[assignment]
-    assert user.totp_secret == secret != old_secret
-    assert len(session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all()) == 10
-    assert session.scalars(select(AuditEvent).where(AuditEvent.action == "user.totp_replaced")).one()
-    assert client.get(NEW_APP).status_code == 302  # the re-authentication served once
+        codes = re.findall(r"<code>((?:[A-Z2-9]{5}-){4}[A-Z2-9]{5})</code>", page)
+        assert len(codes) == 10 and not set(codes) & set(old_codes)
+        session.expire_all()
+        user = session.get(User, user.id)  # type: ignore[assignment]
+        assert user.totp_secret == secret != old_secret
+        assert len(session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all()) == 10
+        assert session.scalars(select(AuditEvent).where(AuditEvent.action == "user.totp_replaced")).one()
+        assert client.get(NEW_APP).status_code == 302  # the re-authentication served once
+        assert client.get("/compte").status_code == 200
+        assert browser_b.get("/compte").status_code == 302  # a thief's open session goes with the old app
 
 
 def test_reauthentication_lasts_five_minutes(client: FlaskClient, session: Session) -> None:
