@@ -18,7 +18,7 @@ from cyberreponse.models import Organisation, User
 from cyberreponse.services.api_tokens import revoke_all_tokens
 from cyberreponse.services.passwords import check_policy, hash_password, verify_password
 from cyberreponse.services.scoping import require_admin
-from cyberreponse.services.sessions import end_all_sessions
+from cyberreponse.services.sessions import end_all_sessions, end_sessions_by_prefix
 from cyberreponse.services.validation import bounded_text, normalise_email
 
 # How long a one-time password waits for its first use: long enough for a weekend between the
@@ -213,6 +213,40 @@ def admin_reset_password(session: Session, actor: Actor, public_id: str) -> str:
     audit.record(session, actor, "user.password_reset", "user", user.public_id)
     session.commit()
     return password
+
+
+def end_own_sessions(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    digest_prefixes: Sequence[str] | None,
+    keep_session: str | None,
+    ip: str,
+) -> int:
+    """End some (`digest_prefixes`) or all (None) of one's other sessions, after giving the password
+    again (ASVS 7.5.2): whoever borrowed an open browser cannot throw the owner out."""
+    if not verify_password(user.password_hash, password):
+        raise Invalid("sessions_password", "Mot de passe incorrect : aucune session n'a été fermée.")
+    if digest_prefixes is None:
+        ended = end_all_sessions(session, user.id, keep_token=keep_session)
+    else:
+        ended = end_sessions_by_prefix(session, user.id, digest_prefixes, keep_token=keep_session)
+    audit.record(
+        session, actor_for(user, ip), "user.sessions_ended", "user", user.public_id, {"ended": ended}
+    )
+    session.commit()
+    return ended
+
+
+def admin_end_sessions(session: Session, actor: Actor, public_id: str) -> int:
+    """An administrator signs a person out everywhere (ASVS 7.4.5), e.g. after a lost laptop;
+    the account stays usable."""
+    user = get_user(session, actor, public_id)
+    ended = end_all_sessions(session, user.id)
+    audit.record(session, actor, "user.sessions_ended", "user", user.public_id, {"ended": ended})
+    session.commit()
+    return ended
 
 
 def admin_reset_totp(session: Session, actor: Actor, public_id: str) -> User:

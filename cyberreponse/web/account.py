@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from cyberreponse.clock import now
 from cyberreponse.crypto import token_digest
-from cyberreponse.errors import Invalid, NotFound
+from cyberreponse.errors import Invalid
 from cyberreponse.extensions import limiter
 from cyberreponse.services import accounts, authentication, sessions
 from cyberreponse.web.auth import totp_qr
@@ -66,12 +66,22 @@ def change_password() -> ResponseReturnValue:
     return redirect(url_for("account.index"))
 
 
-@bp.route("/sessions/<digest>/fin", methods=["POST"])
+@bp.route("/sessions/fin", methods=["POST"])
 @login_required
-def end_other_session(digest: str) -> ResponseReturnValue:
-    if not sessions.end_session_by_prefix(db_session(), current_user.id, digest):
-        raise NotFound(_("Session introuvable."))
-    flash(_("Session fermée."), "success")
+@limiter.limit(_reauth_limit)
+def end_other_sessions() -> ResponseReturnValue:
+    try:
+        ended = accounts.end_own_sessions(
+            db_session(),
+            current_user._get_current_object(),
+            request.form.get("sessions_password", ""),
+            digest_prefixes=None if request.form.get("all") == "1" else request.form.getlist("digest"),
+            keep_session=session.get("sid"),
+            ip=client_ip(),
+        )
+    except Invalid as error:
+        return _render(error.errors), 400
+    flash(_("%(count)s session(s) fermée(s).", count=ended), "success")
     return redirect(url_for("account.index"))
 
 

@@ -116,6 +116,14 @@ def reset_totp(public_id: str) -> ResponseReturnValue:
     return redirect(url_for("admin_users.edit", public_id=public_id))
 
 
+@bp.route("/<public_id>/sessions/fin", methods=["POST"])
+@admin_required
+def end_sessions(public_id: str) -> ResponseReturnValue:
+    ended = accounts.admin_end_sessions(db_session(), current_actor(), public_id)
+    flash(_("%(count)s session(s) fermée(s).", count=ended), "success")
+    return redirect(url_for("admin_users.edit", public_id=public_id))
+
+
 @bp.route("/<public_id>/activation", methods=["POST"])
 @admin_required
 def set_active(public_id: str) -> ResponseReturnValue:

@@ -16,6 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from cyberreponse import create_app
+from cyberreponse.config import Settings
+from cyberreponse.db import Database
 from cyberreponse.logs import JsonFormatter
 from tests.conftest import csrf_token, login, totp_code
 from tests.factories import PASSWORD, make_incident, make_organisation, make_user
@@ -191,3 +194,15 @@ def test_unexpected_error_is_logged_with_route_and_user_and_answered_generically
         ("/api/v1-test/explode", None),
     ]
     assert "RuntimeError: boom in the view" in failures[0]["exception"]  # the details are in the log only
+
+
+@pytest.mark.parametrize(("proxies", "logged"), [(0, "127.0.0.1"), (1, "198.51.100.7")])
+def test_forwarded_for_sets_the_logged_address_only_behind_a_configured_proxy(
+    settings: Settings, db: Database, logs: Logs, proxies: int, logged: str
+) -> None:
+    """ASVS 4.1.3: without `server.trusted_proxies`, anyone could claim any address in the logs."""
+    app = create_app(settings=settings.with_overrides({"server.trusted_proxies": proxies}), database=db)
+    response = app.test_client().get("/api/v1/incidents", headers={"X-Forwarded-For": "198.51.100.7"})
+    assert response.status_code == 401
+    [denial] = logs.events("access.denied")
+    assert denial["ip"] == logged
