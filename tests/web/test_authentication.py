@@ -329,3 +329,19 @@ def test_user_lookup_is_case_insensitive(client: FlaskClient, session: Session) 
     session.commit()
     assert _post_login(client, "Analyste@Example.TEST", PASSWORD).endswith("/connexion/verification")
     assert session.scalars(select(User).where(User.id == user.id)).one().failed_logins == 0
+
+
+def test_lost_device_reset_still_needs_the_password_and_a_new_totp_before_anything_else(
+    client: FlaskClient, session: Session
+) -> None:
+    """ASVS 6.4.3, 6.4.4: the only way round a lost TOTP device is an administrator's reset, after
+    which the person proves their password and enrols a new app before reaching any page."""
+    user = make_user(session)
+    admin = make_user(session, "admin")
+    session.commit()
+    accounts.admin_reset_totp(session, accounts.actor_for(admin), user.public_id)
+    assert "incorrect" in _post_login(client, user.email, "pas le bon mot de passe")
+    assert _post_login(client, user.email, PASSWORD).endswith("/connexion/double-authentification")
+    for page in ("/organisations", "/compte", "/connexion/nouveau-mot-de-passe"):
+        assert client.get(page).status_code == 302
+    assert client.get("/connexion/verification").headers["Location"].endswith("/connexion")
