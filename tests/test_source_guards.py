@@ -59,3 +59,17 @@ def test_the_guards_see_the_sources() -> None:
     """The walk above covers the real packages (an empty walk would pass anything)."""
     paths = {path.relative_to(ROOT).as_posix() for path, _tree in _modules()}
     assert {"cyberreponse/web/auth.py", "checks/ports/nmap_scan.py", "cyberreponse/jobs/store.py"} <= paths
+
+
+def test_no_sql_is_built_by_formatting_strings() -> None:
+    """ASVS 1.2.4: raw SQL (`text(...)`, `exec_driver_sql`) only from literals, values bound as parameters."""
+    offenders = []
+    for path, tree in _modules():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            name = ast.unparse(node.func)
+            raw_sql = name in ("text", "sa.text", "sqlalchemy.text") or name.endswith(".exec_driver_sql")
+            if raw_sql and not isinstance(node.args[0], ast.Constant):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {ast.unparse(node)}")
+    assert offenders == []

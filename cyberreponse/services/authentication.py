@@ -218,6 +218,8 @@ def use_recovery_code(session: Session, user: User, code: str, ip: str) -> bool:
 
 
 def record_login(session: Session, user: User, ip: str) -> None:
+    """A completed sign-in: in the audit trail and in the log, like the failures (ASVS 16.3.1)."""
+    log_event(logger, "login.succeeded", user=user.public_id, ip=ip)
     user.last_login_at = now()
     audit.record(
         session,

@@ -121,7 +121,7 @@ def test_a_newline_in_the_url_cannot_forge_a_log_line(
     assert logs.events("login.ok") == []
 
 
-def test_failed_sign_ins_are_logged_without_passwords_codes_or_tokens(
+def test_sign_ins_are_logged_without_passwords_codes_or_tokens(
     client: FlaskClient, session: Session, logs: Logs
 ) -> None:
     user = make_user(session, email="claire.martin@mairie.example.test")
@@ -146,7 +146,8 @@ def test_failed_sign_ins_are_logged_without_passwords_codes_or_tokens(
 
     [failed_password] = logs.events("login.failed")
     [failed_code] = logs.events("totp.failed")
-    for event in (failed_password, failed_code):
+    [succeeded] = logs.events("login.succeeded")
+    for event in (failed_password, failed_code, succeeded):
         assert (event["user"], event["ip"]) == (user.public_id, "127.0.0.1") and event["at"].endswith(
             "+00:00"
         )
