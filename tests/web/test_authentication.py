@@ -253,6 +253,9 @@ def test_stored_hash_is_argon2id_with_tuned_cost(session: Session) -> None:
         ("azerty123456", "trop courant"),
         ("Motdepasse2024!", "trop courant"),
         ("aaaaaaaaaaaaaaaa", "trop courant"),
+        ("1qaz2wsx3edc", "trop courant"),  # breached passwords (zxcvbn's list), not in our own
+        ("leavemealone", "trop courant"),
+        ("Liverpool2024!", "trop courant"),
     ],
 )
 def test_weak_passwords_are_refused_and_the_hash_is_unchanged(
