@@ -207,3 +207,12 @@ def test_forwarded_for_sets_the_logged_address_only_behind_a_configured_proxy(
     assert response.status_code == 401
     [denial] = logs.events("access.denied")
     assert denial["ip"] == logged
+
+
+def test_a_wrong_follow_up_link_is_logged_without_the_token(client: FlaskClient, logs: Logs) -> None:
+    """Guessing follow-up links shows in the logs, but no link, right or wrong, is ever written there."""
+    guess = "x" * 43
+    assert client.get(f"/suivi/{guess}").status_code == 404
+    [denial] = logs.events("access.denied")
+    assert (denial["route"], denial["path"], denial["status"]) == ("/suivi/<token>", "/suivi/<token>", 404)
+    assert guess not in logs.text
