@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 
-from cyberreponse.logs import JsonFormatter, KeyValueFormatter, log_event
+import pytest
+
+from cyberreponse.logs import JsonFormatter, KeyValueFormatter, configure_logging, log_event
 
 
 def _record(**fields: object) -> logging.LogRecord:
@@ -33,3 +35,22 @@ def test_log_event_attaches_fields(caplog: object) -> None:
     with caplog.at_level(logging.INFO):  # type: ignore[attr-defined]
         log_event(logger, "scan.started", organisation="213701234")
     assert caplog.records[0].organisation == "213701234"  # type: ignore[attr-defined]
+
+
+def test_configured_logging_writes_json_lines_to_standard_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """What `cyberreponse serve` sets up: one JSON object a line on stderr, for journald or a
+    log shipper to take off the host (docs/operations.md, ASVS 16.4.2, 16.4.3); nothing on stdout."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging("INFO", "json")
+        log_event(logging.getLogger("cyberreponse.test"), "login.failed", user="u1", ip="127.0.0.1")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    payload = json.loads(line)
+    assert (payload["event"], payload["user"], payload["level"]) == ("login.failed", "u1", "info")
+    assert payload["at"].endswith("+00:00")

@@ -16,6 +16,7 @@ from cyberreponse.crypto import new_fernet_key, new_token
 from cyberreponse.jobs.scheduler import SchedulerLeader
 from cyberreponse.migrate import upgrade
 from cyberreponse.services import accounts
+from cyberreponse.services.accounts import one_time_password_notice
 
 
 def write_missing_secrets(instance_path: Path) -> list[str]:
@@ -72,6 +73,7 @@ def register(cli: click.Group) -> None:
             )
         click.echo(f"First administrator: {user.email}")
         click.echo(f"One-time password (shown once): {password}")
+        click.echo(one_time_password_notice())
         click.echo("At first login you will choose a new password and enrol a TOTP app.")
 
     @cli.command()

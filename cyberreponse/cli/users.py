@@ -10,6 +10,7 @@ from cyberreponse.actors import ROLES, system_actor
 from cyberreponse.cli import CliContext, pass_context
 from cyberreponse.errors import DomainError
 from cyberreponse.services import accounts
+from cyberreponse.services.accounts import one_time_password_notice
 
 
 def register(cli: click.Group) -> None:
@@ -46,3 +47,4 @@ def register(cli: click.Group) -> None:
         click.echo(f"Created {role} account {user.email}.")
         if generated:
             click.echo(f"One-time password (shown once): {generated}")
+            click.echo(one_time_password_notice())

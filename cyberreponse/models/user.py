@@ -32,6 +32,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set only while the password is a one-time password: it stops working at this moment, and is
+    # moved to the moment of its first use so that it never opens a second sign-in (ASVS 6.4.1).
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # The last TOTP time step accepted: a code is never accepted twice (ASVS 6.5.1).

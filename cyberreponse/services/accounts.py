@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,13 +18,32 @@ from cyberreponse.models import Organisation, User
 from cyberreponse.services.api_tokens import revoke_all_tokens
 from cyberreponse.services.passwords import check_policy, hash_password, verify_password
 from cyberreponse.services.scoping import require_admin
-from cyberreponse.services.sessions import end_all_sessions
+from cyberreponse.services.sessions import end_all_sessions, end_sessions_by_prefix
 from cyberreponse.services.validation import bounded_text, normalise_email
+
+# How long a one-time password waits for its first use: long enough for a weekend between the
+# CSIRT's phone call and the first sign-in, short enough that a forgotten one dies (ASVS 6.4.1).
+ONE_TIME_PASSWORD_LIFETIME = timedelta(hours=72)
 
 
 def one_time_password() -> str:
-    """A password shown once to hand over; the user must replace it at first login."""
+    """A password shown once to hand over (144 random bits); the user must replace it at first
+    login. It expires after ONE_TIME_PASSWORD_LIFETIME and opens a single sign-in."""
     return "-".join(secrets.token_urlsafe(6) for _ in range(3))
+
+
+def one_time_password_notice() -> str:
+    """What the command line says under a one-time password it prints."""
+    hours = int(ONE_TIME_PASSWORD_LIFETIME.total_seconds() // 3600)
+    return f"It opens one sign-in and expires in {hours} hours."
+
+
+def _give_one_time_password(user: User) -> str:
+    password = one_time_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.password_expires_at = now() + ONE_TIME_PASSWORD_LIFETIME
+    return password
 
 
 def actor_for(user: User, ip: str | None = None) -> Actor:
@@ -68,20 +88,17 @@ def create_user(
     organisations = _organisations(session, data.organisation_sirens)
     if data.role == "member" and not organisations:
         raise Invalid("organisations", "Un compte membre doit être rattaché à au moins une organisation.")
-    generated = None
-    password = data.password
-    if password is None:
-        password = generated = one_time_password()
-    else:
-        check_policy(password, email, min_length)
+    if data.password is not None:
+        check_policy(data.password, email, min_length)
     user = User(
         email=email,
         name=name,
         role=data.role,
-        password_hash=hash_password(password),
-        must_change_password=generated is not None,
+        password_hash=hash_password(data.password) if data.password is not None else "",
+        must_change_password=False,
         organisations=organisations if data.role == "member" else [],
     )
+    generated = _give_one_time_password(user) if data.password is None else None
     session.add(user)
     session.flush()
     audit.record(
@@ -156,6 +173,7 @@ def change_own_password(
     user.password_hash = hash_password(new)
     user.password_changed_at = now()
     user.must_change_password = False
+    user.password_expires_at = None
     ended = end_all_sessions(session, user.id, keep_token=keep_session)
     audit.record(
         session,
@@ -177,6 +195,7 @@ def set_first_password(session: Session, user: User, new: str, *, min_length: in
     user.password_hash = hash_password(new)
     user.password_changed_at = now()
     user.must_change_password = False
+    user.password_expires_at = None
     end_all_sessions(session, user.id)
     audit.record(
         session, actor_for(user, ip), "user.password_changed", "user", user.public_id, {"first": True}
@@ -187,15 +206,47 @@ def set_first_password(session: Session, user: User, new: str, *, min_length: in
 def admin_reset_password(session: Session, actor: Actor, public_id: str) -> str:
     """A new one-time password; sessions end. TOTP is kept: a reset never bypasses MFA."""
     user = get_user(session, actor, public_id)
-    password = one_time_password()
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
+    password = _give_one_time_password(user)
     user.failed_logins = 0
     user.locked_until = None
     end_all_sessions(session, user.id)
     audit.record(session, actor, "user.password_reset", "user", user.public_id)
     session.commit()
     return password
+
+
+def end_own_sessions(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    digest_prefixes: Sequence[str] | None,
+    keep_session: str | None,
+    ip: str,
+) -> int:
+    """End some (`digest_prefixes`) or all (None) of one's other sessions, after giving the password
+    again (ASVS 7.5.2): whoever borrowed an open browser cannot throw the owner out."""
+    if not verify_password(user.password_hash, password):
+        raise Invalid("sessions_password", "Mot de passe incorrect : aucune session n'a été fermée.")
+    if digest_prefixes is None:
+        ended = end_all_sessions(session, user.id, keep_token=keep_session)
+    else:
+        ended = end_sessions_by_prefix(session, user.id, digest_prefixes, keep_token=keep_session)
+    audit.record(
+        session, actor_for(user, ip), "user.sessions_ended", "user", user.public_id, {"ended": ended}
+    )
+    session.commit()
+    return ended
+
+
+def admin_end_sessions(session: Session, actor: Actor, public_id: str) -> int:
+    """An administrator signs a person out everywhere (ASVS 7.4.5), e.g. after a lost laptop;
+    the account stays usable."""
+    user = get_user(session, actor, public_id)
+    ended = end_all_sessions(session, user.id)
+    audit.record(session, actor, "user.sessions_ended", "user", user.public_id, {"ended": ended})
+    session.commit()
+    return ended
 
 
 def admin_reset_totp(session: Session, actor: Actor, public_id: str) -> User:

@@ -19,6 +19,7 @@ from cyberreponse.crypto import token_digest
 from cyberreponse.logs import log_event
 from cyberreponse.models import RecoveryCode, User
 from cyberreponse.services.passwords import hash_password, needs_rehash, verify_password
+from cyberreponse.services.sessions import end_all_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class LockoutPolicy:
 class PasswordOutcome:
     user: User | None
     locked: bool = False
+    # The right one-time password, but past its lifetime or already used once (ASVS 6.4.1).
+    expired: bool = False
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -57,10 +60,20 @@ def check_password(
             _count_failure(session, user, policy, ip)
         log_event(logger, "login.failed", level=logging.WARNING, user=user.public_id if user else None, ip=ip)
         return PasswordOutcome(None)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    if user.password_expires_at is not None:
+        if user.password_expires_at <= moment:
+            session.commit()
+            log_event(
+                logger, "login.one_time_password_expired", level=logging.WARNING, user=user.public_id, ip=ip
+            )
+            return PasswordOutcome(None, expired=True)
+        # Single use: this sign-in carries on (its pending stages last minutes) to the choice of a
+        # new password, but the one-time password will not open another one.
+        user.password_expires_at = moment
+    elif needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     session.commit()
     return PasswordOutcome(user)
 
@@ -116,8 +129,11 @@ def provisioning_uri(secret: str, email: str, issuer: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
 
 
-def confirm_totp_enrolment(session: Session, user: User, secret: str, code: str, ip: str) -> list[str] | None:
-    """Turn TOTP on once the user proves their app has the secret; return fresh recovery codes."""
+def confirm_totp_enrolment(
+    session: Session, user: User, secret: str, code: str, ip: str, *, action: str = "user.totp_enrolled"
+) -> list[str] | None:
+    """Turn TOTP on once the user proves their app has the secret; return fresh recovery codes.
+    The old secret and every old recovery code stop working at once."""
     step = _matching_step(secret, code)
     if step is None:
         return None
@@ -128,7 +144,7 @@ def confirm_totp_enrolment(session: Session, user: User, secret: str, code: str,
     audit.record(
         session,
         Actor(label=user.email, role=user.role, user_id=user.id, ip=ip),
-        "user.totp_enrolled",
+        action,
         "user",
         user.public_id,
     )
@@ -136,10 +152,45 @@ def confirm_totp_enrolment(session: Session, user: User, secret: str, code: str,
     return codes
 
 
+def replace_totp(
+    session: Session, user: User, secret: str, code: str, ip: str, *, keep_session: str | None
+) -> list[str] | None:
+    """A new authenticator app, after a re-authentication: the old secret, the old recovery codes
+    and every other open session end (ASVS 7.4.3), as after a password change."""
+    codes = confirm_totp_enrolment(session, user, secret, code, ip, action="user.totp_replaced")
+    if codes is not None:
+        end_all_sessions(session, user.id, keep_token=keep_session)
+        session.commit()
+    return codes
+
+
+def reauthenticate(session: Session, user: User, password: str, code: str, ip: str) -> bool:
+    """Proof that the person at the keyboard is the account's owner, asked again before the second
+    factor or the recovery codes change (ASVS 7.5.1): the password, and a TOTP code not used before
+    when TOTP is on. A stolen open session alone can thus not swap in the thief's authenticator."""
+    if not user.active or not verify_password(user.password_hash, password):
+        log_event(
+            logger, "reauth.failed", level=logging.WARNING, user=user.public_id, ip=ip, reason="password"
+        )
+        return False
+    if user.totp_enabled and not verify_totp(session, user, code, ip):
+        log_event(logger, "reauth.failed", level=logging.WARNING, user=user.public_id, ip=ip, reason="totp")
+        return False
+    return True
+
+
+# 32 unambiguous symbols (5 bits each), 5 groups of 5: 125 random bits per code. At 112 bits or more a
+# plain SHA-256 is enough to store a lookup secret (ASVS 6.5.2): nobody can enumerate the codes.
+RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+RECOVERY_GROUPS = 5
+
+
 def _replace_recovery_codes(user: User) -> list[str]:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     codes = [
-        "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+        "-".join(
+            "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_GROUPS))
+            for _ in range(RECOVERY_GROUPS)
+        )
         for _ in range(RECOVERY_CODE_COUNT)
     ]
     user.recovery_codes = [RecoveryCode(code_digest=token_digest(code)) for code in codes]
@@ -167,6 +218,8 @@ def use_recovery_code(session: Session, user: User, code: str, ip: str) -> bool:
 
 
 def record_login(session: Session, user: User, ip: str) -> None:
+    """A completed sign-in: in the audit trail and in the log, like the failures (ASVS 16.3.1)."""
+    log_event(logger, "login.succeeded", user=user.public_id, ip=ip)
     user.last_login_at = now()
     audit.record(
         session,

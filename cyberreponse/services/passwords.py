@@ -28,6 +28,14 @@ def _common_words() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
+@lru_cache(maxsize=1)
+def _breached_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]  # large: loaded once, on first use
+
+    passwords: list[str] = FREQUENCY_LISTS["passwords"]
+    return frozenset(passwords)
+
+
 def _skeleton(password: str) -> str:
     """The password without case, digits and symbols around a word: 'Azerty123!' -> 'azerty'."""
     return re.sub(r"^[\W\d_]+|[\W\d_]+$", "", password.lower())
@@ -40,7 +48,7 @@ def check_policy(password: str, email: str = "", min_length: int = 12) -> None:
         raise Invalid("password", f"Le mot de passe ne peut dépasser {MAX_LENGTH} caractères.")
     lowered = password.lower()
     skeleton = _skeleton(password)
-    words = _common_words()
+    words = _common_words() | _breached_passwords()
     if lowered in words or skeleton in words or not skeleton or len(set(lowered)) <= 3:
         raise Invalid(
             "password", "Ce mot de passe est trop courant : choisissez une phrase de passe personnelle."

@@ -6,6 +6,7 @@ A session ends on logout, after `security.session_idle_minutes` without a reques
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,6 +35,14 @@ def start_session(session: Session, user: User, ip: str, user_agent: str) -> str
         )
     )
     return token
+
+
+def rotate_session(session: Session, token: str, user: User, ip: str, user_agent: str) -> str:
+    """A new session id once the user proved who they are again (ASVS 7.2.4); the old id ends."""
+    end_session(session, token)
+    fresh = start_session(session, user, ip, user_agent)
+    session.commit()
+    return fresh
 
 
 def user_for_session(session: Session, token: str, policy: SessionPolicy) -> User | None:
@@ -84,16 +93,19 @@ def live_sessions(session: Session, user_id: int) -> list[UserSession]:
     )
 
 
-def end_session_by_prefix(session: Session, user_id: int, digest_prefix: str) -> bool:
-    """End one of the user's own sessions, named in pages by the first 16 hex digits of its digest."""
-    if len(digest_prefix) < 16 or not all(c in "0123456789abcdef" for c in digest_prefix):
-        return False
+def end_sessions_by_prefix(
+    session: Session, user_id: int, digest_prefixes: Sequence[str], keep_token: str | None = None
+) -> int:
+    """End some of the user's own sessions, named in pages by the first 16 hex digits of their
+    digest (never the current one); return how many ended."""
+    wanted = {p for p in digest_prefixes if len(p) == 16 and all(c in "0123456789abcdef" for c in p)}
+    keep = token_digest(keep_token) if keep_token else None
+    ended = 0
     for record in live_sessions(session, user_id):
-        if record.token_digest.startswith(digest_prefix):
+        if record.token_digest[:16] in wanted and record.token_digest != keep:
             record.revoked_at = now()
-            session.commit()
-            return True
-    return False
+            ended += 1
+    return ended
 
 
 def purge_ended_sessions(session: Session, older_than: timedelta = timedelta(days=30)) -> int:

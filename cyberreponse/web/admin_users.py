@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from cyberreponse.actors import ROLES
 from cyberreponse.errors import Conflict, Invalid
+from cyberreponse.models import User
 from cyberreponse.services import accounts
 from cyberreponse.web.access import admin_required
 from cyberreponse.web.context import current_actor, db_session, settings
@@ -17,6 +18,11 @@ bp = Blueprint("admin_users", __name__, url_prefix="/admin/utilisateurs")
 
 def _sirens() -> tuple[str, ...]:
     return tuple(request.form.get("organisations", "").replace(",", " ").split())
+
+
+def _one_time_password_page(user: User, password: str | None) -> str:
+    hours = int(accounts.ONE_TIME_PASSWORD_LIFETIME.total_seconds() // 3600)
+    return render_template("admin/one_time_password.html", user=user, password=password, lifetime_hours=hours)
 
 
 @bp.route("")
@@ -43,7 +49,7 @@ def create() -> ResponseReturnValue:
         except (Invalid, Conflict) as error:
             errors = error.errors if isinstance(error, Invalid) else {"email": error.message}
         else:
-            return render_template("admin/one_time_password.html", user=user, password=password)
+            return _one_time_password_page(user, password)
     return render_template(
         "admin/user_form.html", errors=errors, values=request.form, roles=ROLES, user=None
     ), (400 if errors else 200)
@@ -88,7 +94,7 @@ def edit(public_id: str) -> ResponseReturnValue:
 def reset_password(public_id: str) -> ResponseReturnValue:
     password = accounts.admin_reset_password(db_session(), current_actor(), public_id)
     user = accounts.get_user(db_session(), current_actor(), public_id)
-    return render_template("admin/one_time_password.html", user=user, password=password)
+    return _one_time_password_page(user, password)
 
 
 @bp.route("/<public_id>/deverrouillage", methods=["POST"])
@@ -107,6 +113,14 @@ def reset_totp(public_id: str) -> ResponseReturnValue:
         _("Double authentification réinitialisée : la personne l'activera à sa prochaine connexion."),
         "success",
     )
+    return redirect(url_for("admin_users.edit", public_id=public_id))
+
+
+@bp.route("/<public_id>/sessions/fin", methods=["POST"])
+@admin_required
+def end_sessions(public_id: str) -> ResponseReturnValue:
+    ended = accounts.admin_end_sessions(db_session(), current_actor(), public_id)
+    flash(_("%(count)s session(s) fermée(s).", count=ended), "success")
     return redirect(url_for("admin_users.edit", public_id=public_id))
 
 

@@ -40,6 +40,12 @@ def _pending_user() -> User | None:
     return user if user is not None and user.active else None
 
 
+def totp_qr(secret: str, email: str) -> Markup:
+    """The enrolment QR code, inline SVG generated here from the secret (no user input in it)."""
+    uri = authentication.provisioning_uri(secret, email, settings().get_str("app.csirt_name"))
+    return Markup(segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code à scanner")))  # noqa: S704
+
+
 def _totp_required(user: User) -> bool:
     return user.role in settings().get_list("security.totp_required_roles")
 
@@ -92,7 +98,18 @@ def login() -> ResponseReturnValue:
                 "next": request.args.get("next"),
             }
             return _advance(outcome.user)
-        flash(_("Adresse e-mail ou mot de passe incorrect, ou compte temporairement verrouillé."), "error")
+        if outcome.expired:
+            flash(
+                _(
+                    "Ce mot de passe provisoire a expiré ou a déjà servi : demandez-en un nouveau "
+                    "à l'équipe du CSIRT."
+                ),
+                "error",
+            )
+        else:
+            flash(
+                _("Adresse e-mail ou mot de passe incorrect, ou compte temporairement verrouillé."), "error"
+            )
     return render_template("auth/login.html", email=email)
 
 
@@ -164,9 +181,7 @@ def enrol_totp() -> ResponseReturnValue:
             session["pending"] = dict(session["pending"], totp_ok=True, recovery_codes=codes)
             return redirect(url_for("auth.recovery_codes"))
         flash(_("Code incorrect : vérifiez l'heure de votre téléphone et réessayez."), "error")
-    uri = authentication.provisioning_uri(secret, user.email, settings().get_str("app.csirt_name"))
-    qr = Markup(segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code à scanner")))  # noqa: S704
-    return render_template("auth/enrol_totp.html", qr=qr, secret=secret)
+    return render_template("auth/enrol_totp.html", qr=totp_qr(secret, user.email), secret=secret)
 
 
 @bp.route("/connexion/codes-de-secours", methods=["GET", "POST"])

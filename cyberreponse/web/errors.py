@@ -11,8 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from cyberreponse.errors import DomainError
-from cyberreponse.logs import log_event
-from cyberreponse.web.context import client_ip
+from cyberreponse.web.denials import log_denial, request_fields
 
 logger = logging.getLogger(__name__)
 
@@ -42,19 +41,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> tuple[Response | str, int]:
         if error.http_status in (403, 404):
-            log_event(
-                logger,
-                "access.denied",
-                level=logging.WARNING,
-                path=request.path,
-                ip=client_ip(),
-                status=error.http_status,
-            )
+            log_denial(error.http_status, error.code)
         return error_response(error.http_status, error.code, error.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[Response | str, int]:
-        log_event(logger, "csrf.rejected", level=logging.WARNING, path=request.path, ip=client_ip())
+        log_denial(400, "csrf", event="csrf.rejected")
         return error_response(
             400, "csrf", _("Le formulaire a expiré ou a été modifié. Rechargez la page et réessayez.")
         )
@@ -75,7 +67,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Response | str, int]:
         # Generic page, never a traceback; the details go to the log only.
-        logger.exception("request.failed", extra={"path": request.path})
+        logger.error("request.failed", exc_info=error, extra=request_fields())
         return error_response(
             500, "server_error", _("Une erreur interne est survenue. L'équipe a été prévenue.")
         )

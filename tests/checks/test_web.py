@@ -189,3 +189,24 @@ def test_the_address_policy_applies_to_the_very_address_connected_to(
     allowed = run_check("site.test", "web.https", ports=web_ports(peer))
     assert allowed.status is Status.PASS
     assert peer.requests_seen == ["/"]
+
+
+def test_security_txt_redirect_to_another_host_is_not_followed(
+    pki: Pki, web_site: Site, dns_peer: DnsPeer, run_check: RunCheck
+) -> None:
+    """ASVS 13.2.4 / 1.3.6: a scanned site cannot send the scanner elsewhere (another name, an
+    internal address), even one that resolves to an address the scan may contact."""
+    body = security_txt(datetime.now(UTC) + timedelta(days=200))
+    peer = web_site(
+        "site.test",
+        https=pki.issue("site.test", "autre.test").server_context(),
+        https_routes={
+            "/.well-known/security.txt": redirect("https://autre.test/cible-interne.txt"),
+            "/security.txt": redirect("https://169.254.169.254/latest/meta-data/"),
+            "/cible-interne.txt": (200, TEXT, body),
+        },
+    )
+    dns_peer.add_zone("autre.test", f"@ A {peer.address}")
+    result = run_check("site.test", "web.security_txt", ports=web_ports(peer))
+    assert codes(result) == ["securitytxt.missing"]
+    assert peer.requests_seen == ["/.well-known/security.txt", "/security.txt"]

@@ -55,7 +55,10 @@ def test_init_generates_secrets_schema_and_first_admin_once(run: Run, instance: 
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
     assert "secret_key" in secrets_file.read_text() and "encryption_keys" in secrets_file.read_text()
     assert re.search(r"One-time password \(shown once\): \S{20,}", first.stdout)
+    assert "It opens one sign-in and expires in 72 hours." in first.stdout
     database = sqlite3.connect(instance / "cyberreponse.sqlite3")
+    expires = database.execute("SELECT password_expires_at FROM user_account").fetchone()[0]
+    assert expires is not None  # the first admin's one-time password dies if nobody uses it (ASVS 6.4.1)
     assert database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert database.execute("SELECT count(*) FROM user_account WHERE role = 'admin'").fetchone()[0] == 1
 

@@ -73,7 +73,7 @@ def test_first_admin_journey_forces_new_password_then_totp_then_recovery_codes(
     )
     assert response.headers["Location"].endswith("/connexion/codes-de-secours")
     codes_page = client.get("/connexion/codes-de-secours").get_data(as_text=True)
-    codes = re.findall(r"<code>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</code>", codes_page)
+    codes = re.findall(r"<code>((?:[A-Z2-9]{5}-){4}[A-Z2-9]{5})</code>", codes_page)
     assert len(codes) == 10
     response = client.post(
         "/connexion/codes-de-secours", data={"csrf_token": csrf_token(client, "/connexion/codes-de-secours")}
@@ -146,10 +146,34 @@ def test_code_two_steps_old_is_refused(client: FlaskClient, session: Session) ->
     user = make_user(session)
     session.commit()
     assert user.totp_secret
-    old_code = pyotp.TOTP(user.totp_secret).at(now() - timedelta(seconds=65))
-    _post_login(client, user.email, PASSWORD)
-    if old_code != pyotp.TOTP(user.totp_secret).now():
-        assert _post_code(client, old_code) == 200
+    # At the start of a 30-second step, the code of two steps before is 60 to 90 seconds old.
+    start = (int(now().timestamp()) // 30 + 1) * 30
+    with time_machine.travel(start, tick=False):
+        old_code = pyotp.TOTP(user.totp_secret).generate_otp(start // 30 - 2)
+        near = {pyotp.TOTP(user.totp_secret).generate_otp(start // 30 + d) for d in (-1, 0, 1)}
+        _post_login(client, user.email, PASSWORD)
+        assert old_code not in near  # else this secret's codes collide (a one in 10^6 chance): no test
+        assert _post_code(client, old_code) == 200  # refused: the form again, with its error
+        assert _post_code(client, pyotp.TOTP(user.totp_secret).generate_otp(start // 30 - 1)) == 302
+
+
+def test_recovery_codes_hold_at_least_112_random_bits_and_are_stored_as_hashes(session: Session) -> None:
+    """ASVS 6.5.2: a plain hash suits lookup secrets of 112 bits or more; these have 125."""
+    import math
+
+    from cyberreponse.crypto import token_digest
+    from cyberreponse.services.authentication import RECOVERY_ALPHABET, _replace_recovery_codes
+
+    user = make_user(session)
+    codes = _replace_recovery_codes(user)
+    session.flush()
+    assert len(set(codes)) == 10
+    for code in codes:
+        symbols = code.replace("-", "")
+        assert set(symbols) <= set(RECOVERY_ALPHABET)
+        assert len(symbols) * math.log2(len(RECOVERY_ALPHABET)) >= 112
+    stored = {record.code_digest for record in user.recovery_codes}
+    assert stored == {token_digest(code) for code in codes} and not stored & set(codes)
 
 
 def test_recovery_code_works_once(client: FlaskClient, session: Session) -> None:
@@ -229,6 +253,9 @@ def test_stored_hash_is_argon2id_with_tuned_cost(session: Session) -> None:
         ("azerty123456", "trop courant"),
         ("Motdepasse2024!", "trop courant"),
         ("aaaaaaaaaaaaaaaa", "trop courant"),
+        ("1qaz2wsx3edc", "trop courant"),  # breached passwords (zxcvbn's list), not in our own
+        ("leavemealone", "trop courant"),
+        ("Liverpool2024!", "trop courant"),
     ],
 )
 def test_weak_passwords_are_refused_and_the_hash_is_unchanged(
@@ -305,3 +332,19 @@ def test_user_lookup_is_case_insensitive(client: FlaskClient, session: Session) 
     session.commit()
     assert _post_login(client, "Analyste@Example.TEST", PASSWORD).endswith("/connexion/verification")
     assert session.scalars(select(User).where(User.id == user.id)).one().failed_logins == 0
+
+
+def test_lost_device_reset_still_needs_the_password_and_a_new_totp_before_anything_else(
+    client: FlaskClient, session: Session
+) -> None:
+    """ASVS 6.4.3, 6.4.4: the only way round a lost TOTP device is an administrator's reset, after
+    which the person proves their password and enrols a new app before reaching any page."""
+    user = make_user(session)
+    admin = make_user(session, "admin")
+    session.commit()
+    accounts.admin_reset_totp(session, accounts.actor_for(admin), user.public_id)
+    assert "incorrect" in _post_login(client, user.email, "pas le bon mot de passe")
+    assert _post_login(client, user.email, PASSWORD).endswith("/connexion/double-authentification")
+    for page in ("/organisations", "/compte", "/connexion/nouveau-mot-de-passe"):
+        assert client.get(page).status_code == 302
+    assert client.get("/connexion/verification").headers["Location"].endswith("/connexion")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import time_machine
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from cyberreponse.clock import now
+from cyberreponse.models import User
 from cyberreponse.services import accounts
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_user
@@ -123,18 +124,64 @@ def test_session_ends_after_its_maximum_age_even_when_active(client: FlaskClient
         assert client.get("/organisations").status_code == 302
 
 
-def test_user_can_close_another_of_their_sessions(client: FlaskClient, session: Session, app: Flask) -> None:
+def _two_browsers(client: FlaskClient, session: Session) -> tuple[User, FlaskClient]:
+    """The user signed in twice: `client` and a second browser, B."""
     user = make_user(session)
     session.commit()
     browser_b = _new_browser(client)
     login(browser_b, user)
     session.refresh(user)
     login(client, user)
-    page = client.get("/compte").get_data(as_text=True)
-    import re
+    assert browser_b.get("/organisations").status_code == 200
+    return user, browser_b
 
-    actions = re.findall(r'action="(/compte/sessions/[0-9a-f]{16}/fin)"', page)
-    assert len(actions) == 1
-    client.post(actions[0], data={"csrf_token": csrf_token(client, "/compte")})
+
+def _end_sessions(client: FlaskClient, password: str, **fields: object) -> int:
+    data = {"sessions_password": password, "csrf_token": csrf_token(client, "/compte"), **fields}
+    return client.post("/compte/sessions/fin", data=data).status_code
+
+
+def test_user_can_close_another_of_their_sessions(client: FlaskClient, session: Session) -> None:
+    _user, browser_b = _two_browsers(client, session)
+    page = client.get("/compte").get_data(as_text=True)
+    digests = re.findall(r'name="digest" value="([0-9a-f]{16})"', page)
+    assert len(digests) == 1  # the other browser; this one is marked as "cette session"
+    assert _end_sessions(client, PASSWORD, digest=digests) == 302
     assert browser_b.get("/organisations").status_code == 302
     assert client.get("/organisations").status_code == 200
+
+
+def test_closing_sessions_needs_the_password_again(client: FlaskClient, session: Session) -> None:
+    """ASVS 7.5.2: someone at an unattended open browser cannot sign the owner out elsewhere."""
+    _user, browser_b = _two_browsers(client, session)
+    assert _end_sessions(client, "pas le mot de passe", all="1") == 400
+    assert browser_b.get("/organisations").status_code == 200
+
+
+def test_user_closes_every_other_session_at_once(client: FlaskClient, session: Session) -> None:
+    _user, browser_b = _two_browsers(client, session)
+    assert _end_sessions(client, PASSWORD, all="1") == 302
+    assert browser_b.get("/organisations").status_code == 302
+    assert client.get("/organisations").status_code == 200
+
+
+def test_admin_signs_a_user_out_everywhere_without_disabling_the_account(
+    client: FlaskClient, session: Session
+) -> None:
+    analyst = make_user(session)
+    admin = make_user(session, "admin")
+    session.commit()
+    analyst_browser = _new_browser(client)
+    login(analyst_browser, analyst)
+    login(client, admin)
+    path = f"/admin/utilisateurs/{analyst.public_id}/sessions/fin"
+    token = csrf_token(client, f"/admin/utilisateurs/{analyst.public_id}")
+    own_token = csrf_token(analyst_browser, "/compte")
+    assert analyst_browser.post(path, data={"csrf_token": own_token}).status_code == 403  # not for analysts
+    assert analyst_browser.get("/organisations").status_code == 200
+    assert client.post(path, data={"csrf_token": token}).status_code == 302
+    assert analyst_browser.get("/organisations").status_code == 302
+    session.refresh(analyst)
+    assert analyst.active
+    login(analyst_browser, analyst)  # the account itself still works
+    assert analyst_browser.get("/organisations").status_code == 200

@@ -23,6 +23,7 @@ from cyberreponse.logs import log_event
 from cyberreponse.services import api_tokens
 from cyberreponse.services.accounts import actor_for
 from cyberreponse.web.context import client_ip, db_session, settings
+from cyberreponse.web.denials import log_denial
 
 logger = logging.getLogger(__name__)
 
@@ -104,13 +105,15 @@ def _authenticate() -> ResponseReturnValue | None:
         return api_error(413, "too_large", "Le corps de la requête est trop volumineux.")
     secret = _bearer_secret()
     if secret is None:
+        log_denial(401, "no_token")
         return _unauthorized("Jeton d'API requis (en-tête Authorization: Bearer).")
     found = api_tokens.authenticate(db_session(), secret)
     if found is None:
-        log_event(logger, "api.auth_failed", level=logging.WARNING, path=request.path, ip=client_ip())
+        log_denial(401, "invalid_token")
         return _unauthorized("Jeton d'API invalide, expiré ou révoqué.", "invalid_token")
     user, _token = found
     g.api_actor = actor_for(user, client_ip())
+    g.api_user = user.public_id
     return _refuse_undeclared_query_parameters()
 
 
@@ -148,14 +151,7 @@ def _conflict(error: Conflict) -> tuple[Response, int]:
 @bp.errorhandler(DomainError)
 def _domain_error(error: DomainError) -> tuple[Response, int]:
     if error.http_status in (403, 404):
-        log_event(
-            logger,
-            "access.denied",
-            level=logging.WARNING,
-            path=request.path,
-            ip=client_ip(),
-            status=error.http_status,
-        )
+        log_denial(error.http_status, error.code)
     return api_error(error.http_status, error.code, error.message)
 
 

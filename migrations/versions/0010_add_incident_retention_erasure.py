@@ -1,7 +1,7 @@
 """Record when an incident's reporter data was erased under the retention policy
 
-Revision ID: 0010_asvs_files
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-29 00:40:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_asvs_files"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
