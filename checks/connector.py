@@ -12,16 +12,17 @@ verifying handshake; host names are matched by checks.certificates, which report
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import ipaddress
 import ssl
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from checks import policy
+from checks.limits import ConnectionLimiter, LocalLimiter, Slot
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
@@ -40,25 +41,6 @@ class AddressNotAllowed(Exception):
         super().__init__(f"{address} is {'excluded from scans' if excluded else 'not a public address'}")
         self.address = address
         self.excluded = excluded
-
-
-class RateLimiter:
-    """At most `rate` acquisitions per second, spread evenly (0: no limit). Shared by one event loop."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        if not self.interval:
-            return
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            wait = self._next - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._next = max(self._next, loop.time()) + self.interval
 
 
 class ConnectionFailed(Exception):
@@ -99,16 +81,18 @@ class Connector:
         excluded_networks: tuple[str, ...] = (),
         per_address_connections: int = 0,
         connections_per_second: float = 0,
+        limiter: ConnectionLimiter | None = None,
     ) -> None:
         self.ca_file = ca_file
         self.allow_private_addresses = allow_private_addresses
         self.connect_timeout = connect_timeout
         self.io_timeout = io_timeout
         self.excluded_networks = tuple(ipaddress.ip_network(n, strict=False) for n in excluded_networks)
-        # Politeness: connection openings in progress per address (0: no limit), and overall rate.
+        # Politeness: connections open at once to one address (0: no limit), and new connections per
+        # second overall, through a limiter: in-process by default, shared by a deployment's processes
+        # when given one (checks.shared_limits).
         self.per_address_connections = per_address_connections
-        self._address_slots: dict[str, asyncio.Semaphore] = {}
-        self._rate = RateLimiter(connections_per_second)
+        self.limiter: ConnectionLimiter = limiter or LocalLimiter(connections_per_second)
         self._contexts: dict[tuple[bool, str | None], ssl.SSLContext] = {}
 
     def is_excluded(self, address: str) -> bool:
@@ -126,13 +110,6 @@ class Connector:
         if not self.is_allowed(address):
             raise AddressNotAllowed(address, excluded=self.is_excluded(address))
 
-    def _slot(self, address: str) -> asyncio.Semaphore | None:
-        if self.per_address_connections <= 0:
-            return None
-        if address not in self._address_slots:
-            self._address_slots[address] = asyncio.Semaphore(self.per_address_connections)
-        return self._address_slots[address]
-
     def context(self, *, verify: bool, version: str | None = None) -> ssl.SSLContext:
         key = (verify, version)
         if key not in self._contexts:
@@ -140,19 +117,33 @@ class Connector:
         return self._contexts[key]
 
     async def open_tcp(self, address: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Open a connection once the address has a free slot and the overall rate allows; the slot is
+        held until the connection is closed (close_quietly, or the transport's end)."""
         self.ensure_allowed(address)
-        slot = self._slot(address)
+        slot = await self.limiter.slot("address:" + address, self.per_address_connections)
         try:
-            if slot is None:
-                await self._rate.acquire()
-                return await asyncio.wait_for(asyncio.open_connection(address, port), self.connect_timeout)
-            async with slot:
-                await self._rate.acquire()
-                return await asyncio.wait_for(asyncio.open_connection(address, port), self.connect_timeout)
+            await self.limiter.pace()
+            loop = asyncio.get_running_loop()
+            reader = asyncio.StreamReader(loop=loop)
+            protocol = _SlotHoldingProtocol(reader, slot)
+            transport, _ = await asyncio.wait_for(
+                loop.create_connection(lambda: protocol, address, port), self.connect_timeout
+            )
         except TimeoutError as error:
+            slot.release()
             raise ConnectionFailed(address, port, "timeout") from error
         except OSError as error:
+            slot.release()
             raise _connection_error(address, port, error) from error
+        except BaseException:
+            slot.release()
+            raise
+        writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+        _slots_of_writers[writer] = slot
+        return reader, writer
+
+    async def close(self) -> None:
+        await self.limiter.close()
 
     async def open_tls(
         self, address: str, port: int, server_name: str, *, verify: bool, version: str | None = None
@@ -238,10 +229,34 @@ def _connection_error(address: str, port: int, error: OSError) -> ConnectionFail
     return ConnectionFailed(address, port, "closed", type(error).__name__)
 
 
+class _SlotHoldingProtocol(asyncio.StreamReaderProtocol):
+    """Gives the address's slot back when the connection ends, however it ends."""
+
+    def __init__(self, reader: asyncio.StreamReader, slot: Slot) -> None:
+        super().__init__(reader)
+        self._slot = slot
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        try:
+            super().connection_lost(exc)
+        finally:
+            self._slot.release()
+
+
+# A failed TLS handshake never tells the application protocol that the connection is lost (asyncio's
+# SSL protocol only does after a handshake), so close_quietly gives the slot back too (idempotent).
+_slots_of_writers: weakref.WeakKeyDictionary[asyncio.StreamWriter, Slot] = weakref.WeakKeyDictionary()
+
+
 async def close_quietly(writer: asyncio.StreamWriter) -> None:
     writer.close()
-    with contextlib.suppress(Exception):
+    try:
         await asyncio.wait_for(writer.wait_closed(), 2)
+    except Exception:
+        writer.transport.abort()  # not closed in time: drop it, so that the peer sees the end too
+    slot = _slots_of_writers.pop(writer, None)
+    if slot is not None:
+        slot.release()
 
 
 async def handshake_with_trust(

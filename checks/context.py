@@ -17,6 +17,7 @@ import dns.rdatatype
 
 from checks import policy
 from checks.connector import Connector
+from checks.limits import ConnectionLimiter, LocalLimiter
 from checks.resolver import DnsView, Nameserver, Resolver
 
 T = TypeVar("T")
@@ -68,10 +69,15 @@ class ScanOptions:
     allow_private_addresses: bool = False
     # Never contacted, even when a name resolves to them (a deployment's exclusion list); CIDR texts.
     excluded_networks: tuple[str, ...] = ()
-    # Politeness: connection openings in progress to one address (0: no limit), new connections per
-    # second overall (0: no limit). nmap has its own packet rate (NmapOptions.max_rate).
+    # Politeness: connections open at once to one address (0: no limit), new connections per second
+    # overall (0: no limit). nmap has its own packet rate (NmapOptions.max_rate).
     per_address_connections: int = 0
     connections_per_second: float = 0
+    # Where these limits are kept: "" for this run alone (in-process), or a Redis URL for limits that
+    # every process of a deployment shares; a process that dies gives its slots back after the lease.
+    shared_limits_url: str = ""
+    shared_limits_lease: float = policy.SHARED_LIMITS_LEASE
+    shared_limits_prefix: str = "cyberreponse:limits"
     user_agent: str = policy.USER_AGENT
     helo_name: str = policy.HELO_NAME
     nmap: NmapOptions = NmapOptions()
@@ -87,6 +93,12 @@ class ScanOptions:
         parse_trust_anchors(self.trust_anchors)
         for network in self.excluded_networks:
             ipaddress.ip_network(network, strict=False)  # ValueError for a malformed network
+        if self.shared_limits_url and not self.shared_limits_url.startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise ValueError("shared limits need a redis://, rediss:// or unix:// URL")
+        if self.shared_limits_lease <= 0:
+            raise ValueError("the shared limits' lease must be positive")
         if self.nmap.timing not in policy.NMAP_ALLOWED_TIMINGS:
             raise ValueError(f"nmap timing must be one of {', '.join(policy.NMAP_ALLOWED_TIMINGS)}")
 
@@ -126,6 +138,21 @@ class Memo:
             self._tasks.pop(key, None)
 
 
+def make_limiter(options: ScanOptions) -> ConnectionLimiter:
+    """The run's limiter: shared through Redis when a URL is set, in-process otherwise. Made inside the
+    run's event loop (a Redis client belongs to the loop that first uses it)."""
+    if not options.shared_limits_url:
+        return LocalLimiter(options.connections_per_second)
+    from checks.shared_limits import RedisLimiter  # redis and limits only where they are used
+
+    return RedisLimiter(
+        options.shared_limits_url,
+        connections_per_second=options.connections_per_second,
+        lease_seconds=options.shared_limits_lease,
+        prefix=options.shared_limits_prefix,
+    )
+
+
 class RunState:
     """What one scan run shares across targets: resolver, connector, trust anchors, memo, nmap batches."""
 
@@ -142,6 +169,7 @@ class RunState:
             excluded_networks=options.excluded_networks,
             per_address_connections=options.per_address_connections,
             connections_per_second=options.connections_per_second,
+            limiter=make_limiter(options),
         )
         self.trust_anchors = parse_trust_anchors(options.trust_anchors)
         self.memo = Memo()
@@ -158,6 +186,7 @@ class RunState:
             closer = getattr(service, "close", None)
             if closer is not None:
                 await closer()
+        await self.connector.close()
 
 
 @dataclass

@@ -68,6 +68,9 @@ IO_TIMEOUT = 10.0
 CHECK_TIMEOUT = 30.0  # hard limit per check and target
 EXPOSURE_TIMEOUT = 600.0  # hard limit for the exposure check, which waits for nmap batches
 DEFAULT_CONCURRENCY = 20  # targets scanned at once
+# Shared limits (checks.shared_limits): a process that died without giving its slots back (killed
+# worker) blocks them at most this long; holders renew every third of it.
+SHARED_LIMITS_LEASE = 15.0
 SMTP_MAX_REPLY_LINES = 100
 
 # nmap: one run per batch of hosts, a TCP connect scan (works without root) at normal timing with a

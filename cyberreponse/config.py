@@ -117,6 +117,13 @@ def _clamd_address(key: str, value: Any) -> Any:
     return value
 
 
+def _shared_limits_url(key: str, value: Any) -> Any:
+    if value not in ("", "inprocess") and not str(value).startswith(("redis://", "rediss://", "unix://")):
+        expected = '"" (the Celery broker when it is Redis), "inprocess" or a redis:// URL'
+        raise ConfigError(key, value, expected)
+    return value
+
+
 def _families(key: str, value: Any) -> Any:
     known = ("mail", "dns", "tls", "web", "exposure")
     if not isinstance(value, list) or not set(value) <= set(known):
@@ -215,6 +222,8 @@ _RULES: dict[str, Rule] = {
     "scanning.https_port": _int_range(1, 65535),
     "scanning.per_address_connections": _int_range(1, 100),
     "scanning.connections_per_second": _int_range(0, 10_000),
+    "scanning.shared_limits_url": _shared_limits_url,
+    "scanning.shared_limits_lease_seconds": _int_range(2, 3600),
     # Slower than "normal" is allowed, faster (T4 aggressive, T5 insane) is not: members' links.
     "scanning.nmap_timing": _choice("T0", "T1", "T2", "T3"),
     "scanning.nmap_max_rate": _int_range(1, 1000),

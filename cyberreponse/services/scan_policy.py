@@ -80,6 +80,24 @@ def user_agent(settings: Settings) -> str:
     return f"CybeReponse-scanner/0.1 (+{page}; {name})"
 
 
+def shared_limits_url(settings: Settings) -> str:
+    """Where the politeness limits are kept for the whole deployment; "" keeps them in each process.
+
+    By default, Celery workers share them through the broker when it is Redis (every worker reaches
+    it already); a RabbitMQ broker has no such store, so the limits stay per process unless a Redis URL
+    is set. In-process runners keep their own unless a Redis URL is set (no Redis needed by default).
+    """
+    configured = settings.get_str("scanning.shared_limits_url")
+    if configured == "inprocess":
+        return ""
+    if configured:
+        return configured
+    broker = settings.get_str("jobs.celery_broker_url")
+    if settings.get_str("jobs.executor") == "celery" and broker.startswith(("redis://", "rediss://")):
+        return broker
+    return ""
+
+
 def scan_options(settings: Settings) -> ScanOptions:
     ca_file = settings.get_str("scanning.ca_file")
     timeout = float(settings.get_int("scanning.check_timeout"))
@@ -93,6 +111,9 @@ def scan_options(settings: Settings) -> ScanOptions:
         excluded_networks=tuple(str(n) for n in exclusions(settings).networks),
         per_address_connections=settings.get_int("scanning.per_address_connections"),
         connections_per_second=float(settings.get_int("scanning.connections_per_second")),
+        shared_limits_url=shared_limits_url(settings),
+        shared_limits_lease=float(settings.get_int("scanning.shared_limits_lease_seconds")),
+        shared_limits_prefix=settings.get_str("scanning.shared_limits_prefix"),
         user_agent=user_agent(settings),
         ports=Ports(
             smtp=settings.get_int("scanning.smtp_port"),

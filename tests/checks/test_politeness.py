@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from checks.base import Status
-from checks.connector import RateLimiter
 from checks.context import NmapOptions, ScanOptions
+from checks.limits import RateLimiter
 from tests.checks.conftest import RunCheck, web_ports
 from tests.peers.certificates import Pki
 from tests.peers.dns_server import DnsPeer
