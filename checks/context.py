@@ -41,7 +41,8 @@ class NmapOptions:
     program: str = "nmap"  # looked up in PATH
     batch_size: int = policy.NMAP_BATCH_SIZE
     batch_wait: float = policy.NMAP_BATCH_WAIT
-    max_rate: int = policy.NMAP_MAX_RATE
+    max_rate: int = policy.NMAP_MAX_RATE  # all runs together: each gets max_rate / parallel_runs
+    parallel_runs: int = policy.NMAP_PARALLEL_RUNS
     max_retries: int = policy.NMAP_MAX_RETRIES
     host_timeout: int = policy.NMAP_HOST_TIMEOUT
     timing: str = policy.NMAP_TIMING  # "-T3" (normal) or slower; faster templates are refused
@@ -99,6 +100,8 @@ class ScanOptions:
             raise ValueError("shared limits need a redis://, rediss:// or unix:// URL")
         if self.shared_limits_lease <= 0:
             raise ValueError("the shared limits' lease must be positive")
+        if self.nmap.parallel_runs < 1:
+            raise ValueError("nmap needs at least one run at once")
         if self.nmap.timing not in policy.NMAP_ALLOWED_TIMINGS:
             raise ValueError(f"nmap timing must be one of {', '.join(policy.NMAP_ALLOWED_TIMINGS)}")
 

@@ -68,7 +68,10 @@ async def _addresses(context: CheckContext, target: Target) -> list[str]:
 
 def _batcher(context: CheckContext, catalogue: Catalogue) -> NmapBatcher:
     options = context.options
-    return context.run.service("nmap", lambda: NmapBatcher(options.nmap, catalogue, options.exposure_timeout))
+    return context.run.service(
+        "nmap",
+        lambda: NmapBatcher(options.nmap, catalogue, options.exposure_timeout, context.connector.limiter),
+    )
 
 
 def make_check(catalogue: Catalogue) -> Check:

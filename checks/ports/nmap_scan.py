@@ -19,11 +19,12 @@ from typing import Any
 import nmap
 
 from checks.context import NmapOptions
+from checks.limits import ConnectionLimiter, LocalLimiter
 from checks.ports.catalogue import Catalogue
 
 MISSING_MESSAGE_FR = "nmap est introuvable : installez le paquet Debian « nmap » (apt install nmap)."
 MISSING_MESSAGE_EN = "nmap was not found: install the Debian package `nmap` (apt install nmap)."
-PARALLEL_RUNS = 2  # nmap processes at once, whatever the number of batches waiting
+RUNS_KEY = "nmap-runs"  # the limiter's slots for nmap runs
 
 
 class NmapNotFound(RuntimeError):
@@ -57,6 +58,12 @@ def scan_udp(options: NmapOptions) -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+def run_rate(options: NmapOptions) -> int:
+    """One run's share of the packet rate: at most `parallel_runs` runs at once (a slot each), so
+    together they never exceed `max_rate`."""
+    return max(1, options.max_rate // options.parallel_runs)
+
+
 def nmap_command(options: NmapOptions, catalogue: Catalogue, *, ipv6: bool, udp: bool) -> tuple[str, str]:
     """(ports, arguments) for python-nmap: a TCP connect scan of the catalogue's ports, no ping, no DNS."""
     tcp = catalogue.ports("tcp")
@@ -69,7 +76,7 @@ def nmap_command(options: NmapOptions, catalogue: Catalogue, *, ipv6: bool, udp:
         *(["-sU"] if udp_ports else []),
         options.timing,
         "--max-rate",
-        str(int(options.max_rate)),
+        str(run_rate(options)),
         "--max-retries",
         str(int(options.max_retries)),
         "--host-timeout",
@@ -134,14 +141,22 @@ class _Batch:
 class NmapBatcher:
     """Collects the addresses targets ask about and scans them in batches, one nmap run per batch."""
 
-    def __init__(self, options: NmapOptions, catalogue: Catalogue, run_timeout: float) -> None:
+    def __init__(
+        self,
+        options: NmapOptions,
+        catalogue: Catalogue,
+        run_timeout: float,
+        limiter: ConnectionLimiter | None = None,
+    ) -> None:
         self.program = find_nmap(options.program)
         self.options = options
         self.catalogue = catalogue
         self.udp = scan_udp(options)
         self.run_timeout = max(1, int(run_timeout))
         self._batches = {4: _Batch(), 6: _Batch()}
-        self._slots = asyncio.Semaphore(PARALLEL_RUNS)
+        # Runs at once, each with its share of the rate: in this process, or in the whole deployment
+        # with a shared limiter (a run holds its slot while nmap runs; the lease is renewed meanwhile).
+        self.limiter: ConnectionLimiter = limiter or LocalLimiter(0)
         self._runs: set[asyncio.Task[None]] = set()
         self.runs = 0
 
@@ -175,11 +190,14 @@ class NmapBatcher:
         hosts = list(waiting)
         ports, arguments = nmap_command(self.options, self.catalogue, ipv6=ipv6, udp=self.udp)
         try:
-            async with self._slots:
+            slot = await self.limiter.slot(RUNS_KEY, self.options.parallel_runs)
+            try:
                 self.runs += 1
                 result = await asyncio.to_thread(
                     run_nmap, self.program, hosts, ports, arguments, self.run_timeout
                 )
+            finally:
+                slot.release()
             scans = parse_scan(result, hosts)
         except Exception as error:
             for future in waiting.values():

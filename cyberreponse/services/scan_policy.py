@@ -123,5 +123,6 @@ def scan_options(settings: Settings) -> ScanOptions:
         nmap=NmapOptions(
             timing="-" + settings.get_str("scanning.nmap_timing"),
             max_rate=settings.get_int("scanning.nmap_max_rate"),
+            parallel_runs=settings.get_int("scanning.nmap_parallel_runs"),
         ),
     )

@@ -131,11 +131,18 @@ def test_only_ip_addresses_ever_reach_the_nmap_command_line(value: str) -> None:
 def test_nmap_arguments_are_gentle_and_fixed() -> None:
     catalogue = load_catalogue()
     ports, arguments = nmap_command(NmapOptions(), catalogue, ipv6=False, udp=False)
-    assert arguments == "-Pn -n -sT -T3 --max-rate 100 --max-retries 1 --host-timeout 120s"
+    assert arguments == "-Pn -n -sT -T3 --max-rate 50 --max-retries 1 --host-timeout 120s"
     assert ports.startswith("T:21,23,") and "U:" not in ports
     ports, arguments = nmap_command(NmapOptions(), catalogue, ipv6=True, udp=True)
     assert ports.endswith(",U:161,623")
     assert arguments.endswith("-6") and "-sU" in arguments
+
+
+@pytest.mark.parametrize(("max_rate", "runs", "share"), [(100, 2, 50), (100, 3, 33), (90, 1, 90)])
+def test_each_nmap_run_takes_its_share_of_the_packet_rate(max_rate: int, runs: int, share: int) -> None:
+    options = NmapOptions(max_rate=max_rate, parallel_runs=runs)
+    _ports, arguments = nmap_command(options, load_catalogue(), ipv6=False, udp=False)
+    assert f"--max-rate {share} " in arguments and share * runs <= max_rate
 
 
 def test_parse_scan_marks_hosts_nmap_gave_up_on() -> None:

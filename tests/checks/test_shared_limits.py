@@ -21,8 +21,12 @@ import pytest
 import redis
 
 from checks.connector import Connector, close_quietly
+from checks.context import NmapOptions
+from checks.ports.catalogue import load_catalogue
+from checks.ports.nmap_scan import RUNS_KEY, HostScan, NmapBatcher
 from checks.shared_limits import RedisLimiter
 from tests.peers.counting import CountingPeer
+from tests.peers.servers import PortListeners
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -177,3 +181,32 @@ def test_without_redis_the_limits_fall_back_to_the_process_and_scans_go_on(
 
     asyncio.run(scan())
     assert (len(peer.opened_at), peer.most_open) == (6, 2)
+
+
+def test_an_nmap_run_waits_while_the_deployments_nmap_runs_are_all_taken(prefix: str) -> None:
+    """Two limiters on one Redis stand for two processes: the first holds the only nmap run allowed."""
+    listeners = PortListeners([3389]).start()
+
+    async def scan() -> tuple[int, HostScan]:
+        elsewhere = RedisLimiter(REDIS_URL, connections_per_second=0, lease_seconds=5, prefix=prefix)
+        here = RedisLimiter(REDIS_URL, connections_per_second=0, lease_seconds=5, prefix=prefix)
+        options = NmapOptions(batch_wait=0.05, udp=False, parallel_runs=1)
+        batcher = NmapBatcher(options, load_catalogue(), 60, here)
+        try:
+            held = await elsewhere.slot(RUNS_KEY, 1)
+            waiting = asyncio.ensure_future(batcher.scan(listeners.address))
+            await asyncio.sleep(1.0)
+            runs_while_held = batcher.runs
+            held.release()
+            return runs_while_held, await asyncio.wait_for(waiting, 30)
+        finally:
+            await batcher.close()
+            await elsewhere.close()
+            await here.close()
+
+    try:
+        runs_while_held, result = asyncio.run(scan())
+    finally:
+        listeners.stop()
+    assert runs_while_held == 0
+    assert [p.port for p in result.open_ports] == [3389]
