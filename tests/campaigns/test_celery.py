@@ -30,7 +30,9 @@ from tests.campaigns.processes import (
     start,
     wait_until,
 )
+from tests.peers.counting import CountingPeer
 from tests.peers.dns_server import DnsPeer
+from tests.peers.servers import free_port
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
@@ -173,4 +175,51 @@ def test_a_worker_killed_mid_campaign_loses_no_unit(tmp_path: Path, broker: dict
         assert campaign.results_written == 24 * 7  # each unit written once
         holders = {h.split("#")[0] for h in session.scalars(select(CampaignUnit.claimed_by))}
         assert any(f":{survivor.pid}:" in h for h in holders)
+    database.engine.dispose()
+
+
+def test_celery_workers_together_keep_to_the_per_address_limit_of_a_shared_host(
+    tmp_path: Path, broker: dict[str, str]
+) -> None:
+    """Twenty members' sites on one address (shared hosting), two workers of two threads each: the
+    host never sees more than `per_address_connections` of our connections at once."""
+    domains = [f"mutualise-{index:02d}.test" for index in range(20)]
+    host = CountingPeer(hold=0.2).start()
+    peer = DnsPeer().start()
+    for domain in domains:
+        peer.add_zone(domain, f"@ A {host.address}")
+    database = migrated(shared_database(tmp_path, "celery_polite"))
+    add_members(database, domains)
+    log = tmp_path / "processes.log"
+    prefix = f"cyberreponse-test-limits:{uuid.uuid4().hex[:12]}"
+    environ = _environment(
+        database,
+        tmp_path,
+        peer,
+        broker,
+        CYBERREPONSE_JOBS__EXECUTOR="celery",
+        CYBERREPONSE_JOBS__CELERY_UNITS_PER_TASK="2",
+        CYBERREPONSE_SCANNING__FAMILIES=json.dumps(["web"]),
+        CYBERREPONSE_SCANNING__HTTP_PORT=str(host.port),
+        CYBERREPONSE_SCANNING__HTTPS_PORT=str(free_port(host.address)),  # refused: no slot held long
+        CYBERREPONSE_SCANNING__PER_ADDRESS_CONNECTIONS="2",
+        CYBERREPONSE_SCANNING__SHARED_LIMITS_PREFIX=prefix,  # the limits go through the broker's Redis
+    )
+    workers = [start(["worker", "--concurrency", "2"], environ, log) for _ in range(2)]
+    try:
+        assert start(["campaign", "run", "--wait"], environ, log).wait(120) == 0, log.read_text()
+    finally:
+        _stop(workers)
+        peer.stop()
+        host.stop()
+        client = redis.Redis.from_url(broker["url"])
+        for key in client.scan_iter(prefix + "*"):
+            client.delete(key)
+        client.close()
+
+    with database.session_scope() as session:
+        campaign = session.scalars(select(Campaign)).one()
+        assert (campaign.status, campaign.units_done) == ("done", 20)
+    assert len(host.opened_at) >= 20  # every site was fetched over HTTP
+    assert host.most_open == 2  # four scanning threads, yet never more than two connections at once
     database.engine.dispose()
