@@ -226,7 +226,7 @@ _RULES: dict[str, Rule] = {
     "scanning.shared_limits_lease_seconds": _int_range(2, 3600),
     # Slower than "normal" is allowed, faster (T4 aggressive, T5 insane) is not: members' links.
     "scanning.nmap_timing": _choice("T0", "T1", "T2", "T3"),
-    "scanning.nmap_max_rate": _int_range(1, 1000),
+    "scanning.nmap_max_rate": _int_range(1, 10_000),  # all runs together
     "scanning.nmap_parallel_runs": _int_range(1, 16),
     "scanning.check_timeout": _int_range(1, 600),
     "alerts.certificate_days": _int_range(0, 365),

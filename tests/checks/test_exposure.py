@@ -131,7 +131,7 @@ def test_only_ip_addresses_ever_reach_the_nmap_command_line(value: str) -> None:
 def test_nmap_arguments_are_gentle_and_fixed() -> None:
     catalogue = load_catalogue()
     ports, arguments = nmap_command(NmapOptions(), catalogue, ipv6=False, udp=False)
-    assert arguments == "-Pn -n -sT -T3 --max-rate 50 --max-retries 1 --host-timeout 120s"
+    assert arguments == "-Pn -n -sT -T3 --max-rate 100 --max-retries 1 --host-timeout 120s"
     assert ports.startswith("T:21,23,") and "U:" not in ports
     ports, arguments = nmap_command(NmapOptions(), catalogue, ipv6=True, udp=True)
     assert ports.endswith(",U:161,623")
