@@ -443,18 +443,18 @@ def run() -> str:
         dns.wait(10)
         # Only our own queue: the database number may be shared with other runs on this machine.
         subprocess.run(["redis-cli", "-n", str(redis_db), "del", queue], capture_output=True, check=False)
+    fast_variant = f"nmap at {fast_rate} packets/s (`--max-rate {fast_rate // 2}` per run)"
     return "\n\n".join(
         [
-            report(members, concurrency, "default politeness (nmap 200 packets/s, `--max-rate 100` per run)", **figures["default"]),
-            report(
-                members, concurrency, f"nmap at {fast_rate} packets/s (`--max-rate {fast_rate // 2}` per run)", **figures["fast"], heading=False
-            ),
+            report(members, concurrency, DEFAULT_VARIANT, **figures["default"]),
+            report(members, concurrency, fast_variant, **figures["fast"], heading=False),
             NOTES + f"\n- Machine load average (1 min) before / after: {load_before:.1f} / "
             f"{os.getloadavg()[0]:.1f} on 2 cores (other work on the machine lengthens the times).",
         ]
     )
 
 
+DEFAULT_VARIANT = "default politeness (nmap 200 packets/s, `--max-rate 100` per run)"
 NOTES = """- The checks library alone is bound by nmap at the default politeness: 200 packets per second for
   two runs at once (`--max-rate 100` each), about 30 ports on every address. The second table lifts
   that limit to show what storage and queueing cost on top of the scans.
