@@ -45,6 +45,8 @@ def broker() -> Iterator[dict[str, str]]:
     yield {"url": url, "queue": queue}
     client = redis.Redis.from_url(url)
     client.delete(queue)
+    for key in client.scan_iter(queue + ":limits*"):  # the politeness limits shared by the workers
+        client.delete(key)
     client.close()
 
 
@@ -61,6 +63,7 @@ def _environment(
             "CYBERREPONSE_JOBS__CELERY_BROKER_URL": broker["url"],
             "CYBERREPONSE_JOBS__CELERY_RESULT_BACKEND": broker["url"],
             "CYBERREPONSE_JOBS__CELERY_QUEUE": broker["queue"],
+            "CYBERREPONSE_SCANNING__SHARED_LIMITS_PREFIX": broker["queue"] + ":limits",
             "CYBERREPONSE_LOGGING__LEVEL": "WARNING",
             **extra,
         },
@@ -181,8 +184,9 @@ def test_a_worker_killed_mid_campaign_loses_no_unit(tmp_path: Path, broker: dict
 def test_celery_workers_together_keep_to_the_per_address_limit_of_a_shared_host(
     tmp_path: Path, broker: dict[str, str]
 ) -> None:
-    """Twenty members' sites on one address (shared hosting), two workers of two threads each: the
-    host never sees more than `per_address_connections` of our connections at once."""
+    """Twenty members' sites on one address (shared hosting), two workers of two threads each, the
+    limits shared through the broker's Redis (the default): the host never sees more than
+    `per_address_connections` of our connections at once."""
     domains = [f"mutualise-{index:02d}.test" for index in range(20)]
     host = CountingPeer(hold=0.2).start()
     peer = DnsPeer().start()
@@ -191,7 +195,6 @@ def test_celery_workers_together_keep_to_the_per_address_limit_of_a_shared_host(
     database = migrated(shared_database(tmp_path, "celery_polite"))
     add_members(database, domains)
     log = tmp_path / "processes.log"
-    prefix = f"cyberreponse-test-limits:{uuid.uuid4().hex[:12]}"
     environ = _environment(
         database,
         tmp_path,
@@ -203,7 +206,6 @@ def test_celery_workers_together_keep_to_the_per_address_limit_of_a_shared_host(
         CYBERREPONSE_SCANNING__HTTP_PORT=str(host.port),
         CYBERREPONSE_SCANNING__HTTPS_PORT=str(free_port(host.address)),  # refused: no slot held long
         CYBERREPONSE_SCANNING__PER_ADDRESS_CONNECTIONS="2",
-        CYBERREPONSE_SCANNING__SHARED_LIMITS_PREFIX=prefix,  # the limits go through the broker's Redis
     )
     workers = [start(["worker", "--concurrency", "2"], environ, log) for _ in range(2)]
     try:
@@ -212,10 +214,6 @@ def test_celery_workers_together_keep_to_the_per_address_limit_of_a_shared_host(
         _stop(workers)
         peer.stop()
         host.stop()
-        client = redis.Redis.from_url(broker["url"])
-        for key in client.scan_iter(prefix + "*"):
-            client.delete(key)
-        client.close()
 
     with database.session_scope() as session:
         campaign = session.scalars(select(Campaign)).one()

@@ -30,6 +30,8 @@ from tests.peers.servers import PortListeners
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
+pytestmark = pytest.mark.slow  # scanner processes, leases running out: seconds, not milliseconds
+
 
 @pytest.fixture
 def prefix() -> Iterator[str]:
