@@ -81,3 +81,28 @@ def test_connection_openings_to_one_address_wait_for_each_other_beyond_the_limit
         assert asyncio.run(attempts(2)) >= 0.75
     finally:
         listener.close()
+
+
+def test_in_process_the_host_never_sees_more_connections_at_once_than_the_limit() -> None:
+    """The default limiter, no Redis: a slot is held from opening to closing, as the host counts."""
+    from checks.connector import Connector, close_quietly
+    from tests.peers.counting import CountingPeer
+
+    peer = CountingPeer(hold=0.05).start()
+
+    async def scan() -> None:
+        connector = Connector(allow_private_addresses=True, per_address_connections=2)
+
+        async def one() -> None:
+            reader, writer = await connector.open_tcp(peer.address, peer.port)
+            await reader.read()
+            await close_quietly(writer)
+
+        await asyncio.gather(*(one() for _ in range(8)))
+        await connector.close()
+
+    try:
+        asyncio.run(scan())
+    finally:
+        peer.stop()
+    assert (len(peer.opened_at), peer.most_open) == (8, 2)
