@@ -205,6 +205,7 @@ class RedisLimiter:
     async def close(self) -> None:
         if self._renewer is not None:
             self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)
         for lease in list(self._held.values()):
             lease.release()
         if self._tasks:
