@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import LargeBinary, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from cyberreponse.actors import Actor
@@ -52,10 +53,10 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an audit event to the caller's transaction (committed with the change it describes)."""
-    if session.get_bind().dialect.name == "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
     session.flush()
-    last = session.scalars(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     event = AuditEvent(
         at=now(),
         actor=actor.label,
@@ -66,12 +67,48 @@ def record(
         object_id=object_id,
         # Round-trip through JSON so the hashed form is exactly what the database gives back.
         details=json.loads(json.dumps(details or {}, default=str)),
-        prev_hash=last or GENESIS,
+        prev_hash=GENESIS,
     )
+    if postgres:
+        return _append_hashed_by_server(session, event)
+    last = session.scalars(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    event.prev_hash = last or GENESIS
     event.hash = compute_hash(event)
     session.add(event)
     session.flush()
     return event
+
+
+def _append_hashed_by_server(session: Session, event: AuditEvent) -> AuditEvent:
+    """PostgreSQL reads the chain's last hash and hashes the new row in the INSERT itself: one
+    statement instead of a read then a write while the chain is locked (reports wait on that
+    lock). The row's canonical form is built here, around its `prev_hash`; PostgreSQL only puts
+    the previous hash in the middle and takes the SHA-256, so `compute_hash` verifies it as is."""
+    # A random stand-in for the previous hash, found exactly once in the canonical form.
+    event.prev_hash = secrets.token_hex(32)
+    before, after = _canonical(event).split(event.prev_hash.encode())
+    last = select(
+        func.coalesce(
+            select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(), GENESIS
+        ).label("hash")
+    ).subquery("last")
+    digest = func.encode(
+        func.sha256(
+            literal(before, LargeBinary)
+            .op("||")(func.convert_to(last.c.hash, "UTF8"))
+            .op("||")(literal(after, LargeBinary))
+        ),
+        "hex",
+    )
+    columns = ("at", "actor", "actor_user_id", "ip", "action", "object_type", "object_id", "details")
+    table = AuditEvent.__table__
+    values = [literal(getattr(event, name), table.c[name].type) for name in columns]
+    stored = session.scalars(
+        insert(AuditEvent)
+        .from_select([*columns, "prev_hash", "hash"], select(*values, last.c.hash, digest))
+        .returning(AuditEvent)
+    ).one()
+    return stored
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,16 @@ nothing is (ASVS 2.3.3). E-mails are sent after commit by `mail.deliver_pending_
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, Update, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cyberreponse import audit
 from cyberreponse.actors import Actor
@@ -173,21 +176,34 @@ def validate_report(form: ReportForm) -> tuple[dict[str, object], dict[str, str]
 
 def allocate_reference(session: Session, year: int) -> str:
     """The next `CR-YYYY-NNNNN`: a per-year counter row incremented in the caller's transaction,
-    so that concurrent reports wait for each other's row lock and never share a number."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(IncidentCounter)
-        .values(year=year, last_number=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    number = session.execute(
+    so that concurrent reports wait for each other's row lock and never share a number, and a
+    report rolled back gives its number back (no gaps)."""
+    number = session.execute(_next_number(year)).scalar_one_or_none()
+    if number is None:  # the year's first report: create its row (once, whoever wins), then count
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(IncidentCounter)
+            .values(year=year, last_number=0)
+            .on_conflict_do_nothing(index_elements=["year"])
+        )
+        number = session.execute(_next_number(year)).scalar_one()
+    return f"CR-{year}-{number:05d}"
+
+
+def _next_number(year: int) -> Update:
+    return (
         update(IncidentCounter)
         .where(IncidentCounter.year == year)
         .values(last_number=IncidentCounter.last_number + 1)
         .returning(IncidentCounter.last_number)
-    ).scalar_one()
-    return f"CR-{year}-{number:05d}"
+    )
+
+
+def _provisional_reference() -> str:
+    """Unique placeholder for the incident row until its reference is allocated, just before
+    commit: never committed, never shown (a real reference always starts with `CR-`)."""
+    return "~" + secrets.token_hex(7)
 
 
 def attach(
@@ -253,8 +269,6 @@ def submit_report(
         aware_at=detected_at or reported_at,
         assignee_id=actor.user_id if channel == "phone" else None,
     )
-    # Everything is built before the first write: the counter row (and, on SQLite, the database's
-    # write lock) is then held only from the reference's allocation to the commit.
     with session.no_autoflush:
         session.add(incident)
         attach(
@@ -273,11 +287,23 @@ def submit_report(
         )
         sync_obligations(incident)
         token = new_follow_up_link(incident, session)
-        reference = allocate_reference(session, in_paris(reported_at).year)
-        incident.reference = reference
-    _queue_report_mails(session, incident, token, settings)
-    # Written before the audit entry: the audit chain's lock is then held for one row only.
+    # Reports are serialised from the reference's allocation to the commit (the counter's row
+    # lock; on SQLite, the database's write lock, taken at the first write anyway). Everything
+    # that does not depend on the reference is written before, so that the serialised part is a
+    # handful of short statements and not the whole report.
+    incident.reference = _provisional_reference()
     session.flush()
+    reference = allocate_reference(session, in_paris(reported_at).year)
+    # A plain statement, not an attribute change: the unit of work would count it as an edit
+    # (version 2), and its bookkeeping would lengthen the serialised part.
+    incidents = cast(Table, Incident.__table__)
+    session.execute(
+        update(incidents)
+        .where(incidents.c.id == incident.id)
+        .values(reference=reference, updated_at=incident.updated_at)
+    )
+    set_committed_value(incident, "reference", reference)
+    _queue_report_mails(session, incident, token, settings)
     audit.record(
         session,
         actor,
