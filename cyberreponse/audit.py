@@ -12,9 +12,10 @@ import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import LargeBinary, func, insert, literal, select, text
+from sqlalchemy import Executable, LargeBinary, Table, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from cyberreponse.actors import Actor
@@ -22,7 +23,7 @@ from cyberreponse.clock import as_utc, now
 from cyberreponse.models import AuditEvent
 
 GENESIS = "0" * 64
-_PG_AUDIT_LOCK = 0x43524155  # "CRAU": one advisory lock for the audit chain
+PG_CHAIN_LOCK = 0x43524155  # "CRAU": one advisory lock for the audit chain
 
 
 def _canonical(event: AuditEvent) -> bytes:
@@ -51,11 +52,14 @@ def record(
     object_type: str,
     object_id: str,
     details: dict[str, Any] | None = None,
+    *,
+    chain_locked: bool = False,
 ) -> AuditEvent:
-    """Add an audit event to the caller's transaction (committed with the change it describes)."""
+    """Add an audit event to the caller's transaction (committed with the change it describes).
+    `chain_locked`: the transaction already holds the chain's lock (PG_CHAIN_LOCK)."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+    if postgres and not chain_locked:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_CHAIN_LOCK})
     session.flush()
     event = AuditEvent(
         at=now(),
@@ -79,6 +83,9 @@ def record(
     return event
 
 
+_SERVER_HASHED = ("at", "actor", "actor_user_id", "ip", "action", "object_type", "object_id", "details")
+
+
 def _append_hashed_by_server(session: Session, event: AuditEvent) -> AuditEvent:
     """PostgreSQL reads the chain's last hash and hashes the new row in the INSERT itself: one
     statement instead of a read then a write while the chain is locked (reports wait on that
@@ -87,28 +94,37 @@ def _append_hashed_by_server(session: Session, event: AuditEvent) -> AuditEvent:
     # A random stand-in for the previous hash, found exactly once in the canonical form.
     event.prev_hash = secrets.token_hex(32)
     before, after = _canonical(event).split(event.prev_hash.encode())
+    values = {name: getattr(event, name) for name in _SERVER_HASHED}
+    parameters = {**values, "before": before, "after": after}
+    stored: AuditEvent = session.scalars(_server_hashed_insert(), parameters).one()
+    return stored
+
+
+@cache
+def _server_hashed_insert() -> Executable:
+    """Built once: the statement only changes by its parameters."""
+    table = cast(Table, AuditEvent.__table__)
     last = select(
         func.coalesce(
             select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(), GENESIS
         ).label("hash")
     ).subquery("last")
-    digest = func.encode(
-        func.sha256(
-            literal(before, LargeBinary)
-            .op("||")(func.convert_to(last.c.hash, "UTF8"))
-            .op("||")(literal(after, LargeBinary))
-        ),
-        "hex",
+    canonical = (
+        bindparam("before", type_=LargeBinary)
+        .op("||")(func.convert_to(last.c.hash, "UTF8"))
+        .op("||")(bindparam("after", type_=LargeBinary))
     )
-    columns = ("at", "actor", "actor_user_id", "ip", "action", "object_type", "object_id", "details")
-    table = AuditEvent.__table__
-    values = [literal(getattr(event, name), table.c[name].type) for name in columns]
-    stored = session.scalars(
-        insert(AuditEvent)
-        .from_select([*columns, "prev_hash", "hash"], select(*values, last.c.hash, digest))
-        .returning(AuditEvent)
-    ).one()
-    return stored
+    values = [bindparam(name, type_=table.c[name].type) for name in _SERVER_HASHED]
+    appended = (
+        insert(table)
+        .from_select(
+            [*_SERVER_HASHED, "prev_hash", "hash"],
+            select(*values, last.c.hash, func.encode(func.sha256(canonical), "hex")),
+        )
+        .returning(*table.c)
+    )
+    # Loaded as an entity of the session, like a row added the ORM way.
+    return select(AuditEvent).from_statement(appended)
 
 
 @dataclass(frozen=True)

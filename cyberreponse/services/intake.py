@@ -8,14 +8,10 @@ nothing is (ASVS 2.3.3). E-mails are sent after commit by `mail.deliver_pending_
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import Table, Update, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,11 +27,11 @@ from cyberreponse.models import (
     Attachment,
     FollowUpToken,
     Incident,
-    IncidentCounter,
     Organisation,
     TimelineEvent,
 )
 from cyberreponse.services.deadlines import sync_obligations
+from cyberreponse.services.references import assign_reference, provisional_reference
 from cyberreponse.services.uploads import CheckedFile
 from cyberreponse.services.validation import bounded_text, normalise_email, normalise_phone
 from cyberreponse.vocabularies import REPORTER_SITUATIONS
@@ -174,38 +170,6 @@ def validate_report(form: ReportForm) -> tuple[dict[str, object], dict[str, str]
     return clean, errors
 
 
-def allocate_reference(session: Session, year: int) -> str:
-    """The next `CR-YYYY-NNNNN`: a per-year counter row incremented in the caller's transaction,
-    so that concurrent reports wait for each other's row lock and never share a number, and a
-    report rolled back gives its number back (no gaps)."""
-    number = session.execute(_next_number(year)).scalar_one_or_none()
-    if number is None:  # the year's first report: create its row (once, whoever wins), then count
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(
-            insert(IncidentCounter)
-            .values(year=year, last_number=0)
-            .on_conflict_do_nothing(index_elements=["year"])
-        )
-        number = session.execute(_next_number(year)).scalar_one()
-    return f"CR-{year}-{number:05d}"
-
-
-def _next_number(year: int) -> Update:
-    return (
-        update(IncidentCounter)
-        .where(IncidentCounter.year == year)
-        .values(last_number=IncidentCounter.last_number + 1)
-        .returning(IncidentCounter.last_number)
-    )
-
-
-def _provisional_reference() -> str:
-    """Unique placeholder for the incident row until its reference is allocated, just before
-    commit: never committed, never shown (a real reference always starts with `CR-`)."""
-    return "~" + secrets.token_hex(7)
-
-
 def attach(
     incident: Incident, files: list[CheckedFile], *, by: str, source: str, internal: bool = False
 ) -> None:
@@ -287,21 +251,11 @@ def submit_report(
         )
         sync_obligations(incident)
         token = new_follow_up_link(incident, session)
-    # Reports are serialised from the reference's allocation to the commit (the counter's row
-    # lock; on SQLite, the database's write lock, taken at the first write anyway). Everything
-    # that does not depend on the reference is written before, so that the serialised part is a
-    # handful of short statements and not the whole report.
-    incident.reference = _provisional_reference()
+    # Reports wait for each other from the reference's allocation to the commit: everything else
+    # is written before (see services/references.py).
+    incident.reference = provisional_reference()
     session.flush()
-    reference = allocate_reference(session, in_paris(reported_at).year)
-    # A plain statement, not an attribute change: the unit of work would count it as an edit
-    # (version 2), and its bookkeeping would lengthen the serialised part.
-    incidents = cast(Table, Incident.__table__)
-    session.execute(
-        update(incidents)
-        .where(incidents.c.id == incident.id)
-        .values(reference=reference, updated_at=incident.updated_at)
-    )
+    reference = assign_reference(session, incident, in_paris(reported_at).year)
     set_committed_value(incident, "reference", reference)
     _queue_report_mails(session, incident, token, settings)
     audit.record(
@@ -315,6 +269,7 @@ def submit_report(
             "situation": situation,
             "organisation": organisation.siren if organisation else None,
         },
+        chain_locked=True,
     )
     session.commit()
     return NewReport(incident, token)
