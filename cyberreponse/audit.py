@@ -2,7 +2,8 @@
 
 Each row's hash covers its own content and the previous row's hash, so changing or deleting a
 row breaks the chain at that point. Appends are serialised (an advisory lock on PostgreSQL;
-SQLite has a single writer) so that two transactions never chain to the same predecessor.
+SQLite's single writer, held before the chain's end is read) so that two transactions never chain
+to the same predecessor.
 """
 
 from __future__ import annotations
@@ -75,10 +76,17 @@ def record(
     )
     if postgres:
         return _append_hashed_by_server(session, event)
-    last = session.scalars(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    # SQLite: the row is written first, with a stand-in hash, so that the transaction holds the
+    # database's write lock before it reads the chain's end (a transaction that had written
+    # nothing yet would otherwise read it unlocked, and two could chain to the same row).
+    event.hash = secrets.token_hex(32)
+    session.add(event)
+    session.flush()
+    last = session.scalars(
+        select(AuditEvent.hash).where(AuditEvent.id < event.id).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
     event.prev_hash = last or GENESIS
     event.hash = compute_hash(event)
-    session.add(event)
     session.flush()
     return event
 
