@@ -2,8 +2,9 @@
 sent over SMTP after commit, and retried while the server is unreachable (ASVS 16.5.2).
 
 A report is never lost because the mail server is down: the outbox row is committed with the
-report, and `deliver_pending_mail` (called right after a report and every minute by the scheduler)
-sends whatever is due. CR or LF in an address or a subject is refused (header injection, ASVS 1.3.11).
+report, and `deliver_pending_mail` (run by the process's courier, `mail_courier.py`, right after a
+report's response, and every minute by the scheduler) sends whatever is due. CR or LF in an
+address or a subject is refused (header injection, ASVS 1.3.11).
 """
 
 from __future__ import annotations

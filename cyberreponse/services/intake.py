@@ -2,7 +2,8 @@
 
 A report is stored in one transaction with everything it brings (reference, attachments,
 obligations, follow-up link, timeline, audit, queued e-mails): either all of it is stored or
-nothing is (ASVS 2.3.3). E-mails are sent after commit by `mail.deliver_pending_mail`.
+nothing is (ASVS 2.3.3). E-mails are sent after commit by `mail.deliver_pending_mail`. Reports wait
+for each other only from the reference's allocation to the commit (services/references.py).
 """
 
 from __future__ import annotations
