@@ -28,6 +28,7 @@ def create_app(
     """Build the web application. No I/O here: no migrations, no network, no seeding."""
     from cyberreponse import i18n
     from cyberreponse.extensions import csrf, limiter, login_manager
+    from cyberreponse.mail_courier import MailCourier
     from cyberreponse.web import register_web
 
     settings = settings or load_settings()
@@ -56,6 +57,9 @@ def create_app(
     app.extensions["cyberreponse.scoring"] = _scoring_policy(settings)
     app.extensions["cyberreponse.db"] = database or Database.from_url(
         resolve_database_url(settings), echo=settings.get_bool("database.echo")
+    )
+    app.extensions["cyberreponse.courier"] = MailCourier.for_database(
+        app.extensions["cyberreponse.db"], settings
     )
     proxies = settings.get_int("server.trusted_proxies")
     if proxies:

@@ -53,6 +53,8 @@ class Database:
 
     def __init__(self, engine: Engine, bind: Engine | Connection | None = None) -> None:
         self.engine = engine
+        # Tests bind every session to one connection, which only one thread may use at a time.
+        self.shares_one_connection = isinstance(bind, Connection)
         options: dict[str, Any] = {"expire_on_commit": False}
         if isinstance(bind, Connection):
             # Test mode: service commits become savepoints inside the test's outer transaction.

@@ -2,8 +2,9 @@
 sent over SMTP after commit, and retried while the server is unreachable (ASVS 16.5.2).
 
 A report is never lost because the mail server is down: the outbox row is committed with the
-report, and `deliver_pending_mail` (called right after a report and every minute by the scheduler)
-sends whatever is due. CR or LF in an address or a subject is refused (header injection, ASVS 1.3.11).
+report, and `deliver_pending_mail` (run by the process's courier, `mail_courier.py`, right after a
+report's response, and every minute by the scheduler) sends whatever is due. CR or LF in an
+address or a subject is refused (header injection, ASVS 1.3.11).
 """
 
 from __future__ import annotations
@@ -166,21 +167,43 @@ def take_queued_ids(session: Session) -> list[int]:
     return [mail.id for mail in queued if mail.id is not None]
 
 
-def _claim(session: Session, ids: Sequence[int]) -> list[int]:
-    """Take the rows for this sender only (the scheduler and requests may run at once)."""
+def _claim(session: Session, limit: int, only: Sequence[int] | None) -> list[OutboxMail]:
+    """Take the due rows for this sender only (the scheduler and requests may run at once), with
+    their bodies: one UPDATE marks them, committed before anything is sent."""
     current = now()
+    due = (
+        OutboxMail.sent_at.is_(None),
+        OutboxMail.failed_at.is_(None),
+        OutboxMail.next_attempt_at <= current,
+        or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < current),
+    )
+    chosen = select(OutboxMail.id).where(*due)
+    if only is not None:
+        chosen = chosen.where(OutboxMail.id.in_(only))
+    chosen = chosen.order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)
+    # The conditions are repeated on the UPDATE itself: a row another sender claimed meanwhile is
+    # checked again once its lock is released (PostgreSQL) and then left to that sender.
     claimed = session.scalars(
         update(OutboxMail)
-        .where(
-            OutboxMail.id.in_(ids),
-            OutboxMail.sent_at.is_(None),
-            or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < current),
-        )
+        .where(OutboxMail.id.in_(chosen.scalar_subquery()), *due)
         .values(claimed_until=current + CLAIM)
         .returning(OutboxMail.id)
+        .execution_options(synchronize_session=False)
     ).all()
+    mails = (
+        list(
+            session.scalars(
+                select(OutboxMail)
+                .where(OutboxMail.id.in_(claimed))
+                .options(undefer(OutboxMail.text_body), undefer(OutboxMail.html_body))
+                .order_by(OutboxMail.id)
+            )
+        )
+        if claimed
+        else []
+    )
     session.commit()
-    return sorted(claimed)
+    return mails
 
 
 def _failed(mail: OutboxMail, error: Exception, max_attempts: int) -> bool:
@@ -213,24 +236,9 @@ def deliver_pending_mail(
         return DeliveryReport(0, 0, 0)
     config = SmtpConfig.from_settings(settings)
     max_attempts = settings.get_int("mail.max_attempts")
-    query = select(OutboxMail.id).where(
-        OutboxMail.sent_at.is_(None), OutboxMail.failed_at.is_(None), OutboxMail.next_attempt_at <= now()
-    )
-    if only is not None:
-        query = query.where(OutboxMail.id.in_(only))
-    due = session.scalars(query.order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)).all()
-    session.rollback()
-    claimed = _claim(session, due) if due else []
-    if not claimed:
+    mails = _claim(session, limit, only)
+    if not mails:
         return DeliveryReport(0, 0, 0)
-    mails = list(
-        session.scalars(
-            select(OutboxMail)
-            .where(OutboxMail.id.in_(claimed))
-            .options(undefer(OutboxMail.text_body), undefer(OutboxMail.html_body))
-            .order_by(OutboxMail.id)
-        )
-    )
     sent = failed = given_up = 0
     try:
         with smtp_connection(config) as smtp:

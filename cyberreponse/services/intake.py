@@ -2,7 +2,8 @@
 
 A report is stored in one transaction with everything it brings (reference, attachments,
 obligations, follow-up link, timeline, audit, queued e-mails): either all of it is stored or
-nothing is (ASVS 2.3.3). E-mails are sent after commit by `mail.deliver_pending_mail`.
+nothing is (ASVS 2.3.3). E-mails are sent after commit by `mail.deliver_pending_mail`. Reports wait
+for each other only from the reference's allocation to the commit (services/references.py).
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cyberreponse import audit
 from cyberreponse.actors import Actor
@@ -28,11 +28,11 @@ from cyberreponse.models import (
     Attachment,
     FollowUpToken,
     Incident,
-    IncidentCounter,
     Organisation,
     TimelineEvent,
 )
 from cyberreponse.services.deadlines import sync_obligations
+from cyberreponse.services.references import assign_reference, provisional_reference
 from cyberreponse.services.uploads import CheckedFile
 from cyberreponse.services.validation import bounded_text, normalise_email, normalise_phone
 from cyberreponse.vocabularies import REPORTER_SITUATIONS
@@ -171,25 +171,6 @@ def validate_report(form: ReportForm) -> tuple[dict[str, object], dict[str, str]
     return clean, errors
 
 
-def allocate_reference(session: Session, year: int) -> str:
-    """The next `CR-YYYY-NNNNN`: a per-year counter row incremented in the caller's transaction,
-    so that concurrent reports wait for each other's row lock and never share a number."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(IncidentCounter)
-        .values(year=year, last_number=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    number = session.execute(
-        update(IncidentCounter)
-        .where(IncidentCounter.year == year)
-        .values(last_number=IncidentCounter.last_number + 1)
-        .returning(IncidentCounter.last_number)
-    ).scalar_one()
-    return f"CR-{year}-{number:05d}"
-
-
 def attach(
     incident: Incident, files: list[CheckedFile], *, by: str, source: str, internal: bool = False
 ) -> None:
@@ -253,8 +234,6 @@ def submit_report(
         aware_at=detected_at or reported_at,
         assignee_id=actor.user_id if channel == "phone" else None,
     )
-    # Everything is built before the first write: the counter row (and, on SQLite, the database's
-    # write lock) is then held only from the reference's allocation to the commit.
     with session.no_autoflush:
         session.add(incident)
         attach(
@@ -273,11 +252,13 @@ def submit_report(
         )
         sync_obligations(incident)
         token = new_follow_up_link(incident, session)
-        reference = allocate_reference(session, in_paris(reported_at).year)
-        incident.reference = reference
-    _queue_report_mails(session, incident, token, settings)
-    # Written before the audit entry: the audit chain's lock is then held for one row only.
+    # Reports wait for each other from the reference's allocation to the commit: everything else
+    # is written before (see services/references.py).
+    incident.reference = provisional_reference()
     session.flush()
+    reference = assign_reference(session, incident, in_paris(reported_at).year)
+    set_committed_value(incident, "reference", reference)
+    _queue_report_mails(session, incident, token, settings)
     audit.record(
         session,
         actor,
@@ -289,6 +270,7 @@ def submit_report(
             "situation": situation,
             "organisation": organisation.siren if organisation else None,
         },
+        chain_locked=True,
     )
     session.commit()
     return NewReport(incident, token)

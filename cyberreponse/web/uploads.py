@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import quote
 
-from flask import Response, request
+from flask import Response, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from cyberreponse.mail import deliver_pending_mail, take_queued_ids
+from cyberreponse.mail import take_queued_ids
+from cyberreponse.mail_courier import MailCourier
 from cyberreponse.models import Attachment
 from cyberreponse.services.upload_screening import accept_uploads, antivirus_for
 from cyberreponse.services.uploads import CheckedFile, IncomingFile, UploadLimits
-from cyberreponse.web.context import current_actor, database, db_session, settings
+from cyberreponse.web.context import current_actor, db_session, settings
 from cyberreponse.web.security_headers import DOWNLOAD_CSP
-
-logger = logging.getLogger(__name__)
 
 
 def incoming_files(field: str = "attachments") -> list[IncomingFile]:
@@ -53,20 +51,12 @@ def download(attachment: Attachment) -> Response:
 
 
 def deliver_mail_after(response: BaseResponse) -> BaseResponse:
-    """Send queued e-mails once the response has gone out: the page never waits for SMTP, and a
-    mail server that is down only delays the mail (the scheduler retries it)."""
-    db, config = database(), settings()
+    """Hand the e-mails this request queued to the courier once the response has gone out: the
+    page never waits for SMTP, and a mail server that is down only delays the mail (the
+    scheduler retries it)."""
     # Only this request's messages: concurrent requests never contend for each other's mail.
     ids = take_queued_ids(db_session())
-    if not ids:
-        return response
-
-    def deliver() -> None:
-        try:
-            with db.session_scope() as session:
-                deliver_pending_mail(session, config, only=ids)
-        except Exception:  # never let mail delivery break the request that triggered it
-            logger.exception("mail.delivery_failed")
-
-    response.call_on_close(deliver)
+    if ids:
+        courier: MailCourier = current_app.extensions["cyberreponse.courier"]
+        response.call_on_close(lambda: courier.hand_over(ids))
     return response
