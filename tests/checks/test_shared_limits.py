@@ -97,9 +97,10 @@ def test_two_processes_together_keep_to_the_overall_connection_rate(peer: Counti
     assert all("answers 30" in output for output in outputs), outputs
     # Turns are 50 ms apart, but the peer sees a connection when the scanning process gets the CPU to
     # open it: on a loaded machine a late connection lands next to the following one, so a one-second
-    # window may catch a few more than 20. Without sharing, each process goes at 20 per second: 40.
+    # window may catch several more than 20 (28 seen with the test suite running on both CPUs).
+    # Without sharing, each process goes at 20 per second: 40 in a window, and all 60 within 1.5 s.
     # The duration below is the exact part: 60 turns cannot be handed out faster than 59 intervals.
-    assert peer.most_in_any_window(1.0) <= 25
+    assert peer.most_in_any_window(1.0) <= 32
     assert max(peer.opened_at) - min(peer.opened_at) >= 59 / 20 - 0.1
 
 
