@@ -139,6 +139,29 @@ MATURITY_BASIS_LABELS = {
     "organisational": _l("score organisationnel seul (pas encore d'analyse)"),
     "none": _l("aucun score"),
 }
+# The RSIT taxonomy's classes (vocabularies.RSIT_TAXONOMY) in plain words, for members who never
+# heard of RSIT; analysts see the code too.
+RSIT_CLASS_LABELS = {
+    "abusive-content": _l("Contenu abusif (spam, propos haineux)"),
+    "malicious-code": _l("Logiciel malveillant"),
+    "information-gathering": _l("Collecte d'informations (reconnaissance)"),
+    "intrusion-attempts": _l("Tentative d'intrusion"),
+    "intrusions": _l("Intrusion"),
+    "availability": _l("Atteinte à la disponibilité"),
+    "information-content-security": _l("Atteinte aux données (fuite, perte, modification)"),
+    "fraud": _l("Fraude ou usurpation"),
+    "vulnerable": _l("Vulnérabilité"),
+    "other": _l("Autre"),
+    "test": _l("Test"),
+}
+# What a TLP level lets the member do with what the CSIRT shares (FIRST TLP 2.0), in plain words.
+TLP_LABELS = {
+    "CLEAR": _l("Diffusion libre"),
+    "GREEN": _l("Diffusion possible à vos partenaires, pas en public"),
+    "AMBER": _l("Diffusion limitée à votre organisation et à ses prestataires, si nécessaire"),
+    "AMBER+STRICT": _l("Diffusion limitée à votre organisation"),
+    "RED": _l("Ne pas diffuser : réservé aux personnes présentes"),
+}
 ACTION_SOURCE_LABELS = {
     "Analyses": _l("Analyses"),
     "Auto-évaluation": _l("Auto-évaluation"),
@@ -177,4 +200,6 @@ ALL_LABELS: dict[str, Mapping[str, object]] = {
     "readiness": READINESS_LABELS,
     "basis": MATURITY_BASIS_LABELS,
     "action_source": ACTION_SOURCE_LABELS,
+    "rsit_class": RSIT_CLASS_LABELS,
+    "tlp": TLP_LABELS,
 }
