@@ -209,3 +209,18 @@ def test_audit_log_shows_accented_names_as_written(client: FlaskClient, session:
 
     assert '"Yann Kerhervé"' in text and '"—"' in text
     assert "\\u00e9" not in text and "\\u2014" not in text
+
+
+def test_first_actions_in_english_say_the_advice_is_french_and_mark_it_so(client: FlaskClient) -> None:
+    _in_english(client)
+
+    page = client.get("/premiers-gestes/ransomware").get_data(as_text=True)
+
+    assert "This advice is written in French only" in page
+    assert re.search(r'<ol lang="fr"><li>D[ée]branchez', page)  # read aloud in French by a screen reader
+
+
+def test_first_actions_in_french_carry_no_language_notice(client: FlaskClient) -> None:
+    page = client.get("/premiers-gestes/ransomware").get_data(as_text=True)
+
+    assert "<ol><li>" in page and 'lang="fr">' not in page.split("<main", 1)[1]
