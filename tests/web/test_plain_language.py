@@ -224,3 +224,17 @@ def test_first_actions_in_french_carry_no_language_notice(client: FlaskClient) -
     page = client.get("/premiers-gestes/ransomware").get_data(as_text=True)
 
     assert "<ol><li>" in page and 'lang="fr">' not in page.split("<main", 1)[1]
+
+
+def test_report_charts_show_what_they_count(client: FlaskClient, session: Session) -> None:
+    commune = make_organisation(session, "Commune Graphique", scan_consent_at=now())
+    make_finding(session, make_asset(session, commune, "graphique.test"))
+    member = make_user(session, "member", [commune])
+    session.commit()
+    login(client, member)
+
+    page = text_of(client.get(f"/organisations/{commune.siren}/rapport-nis2"))
+
+    caption = re.search(r'<figcaption class="chart-caption" id="([^"]+)">([^<]+)</figcaption>', page)
+    assert caption and caption.group(2) == "Score technique par catégorie (sur 100)"
+    assert f'aria-labelledby="{caption.group(1)}"' in page  # the chart is named by the visible caption
