@@ -162,6 +162,20 @@ TLP_LABELS = {
     "AMBER+STRICT": _l("Diffusion limitée à votre organisation"),
     "RED": _l("Ne pas diffuser : réservé aux personnes présentes"),
 }
+# What each status means for the person who reported (the follow-up page), in plain words.
+REPORTER_STATUS_HINTS = {
+    "new": _l(
+        "Votre signalement est bien reçu : un analyste va le prendre en charge. "
+        "En cas d'urgence, appelez-nous."
+    ),
+    "triage": _l("Un analyste examine votre signalement pour en mesurer la gravité."),
+    "in_progress": _l("Le CSIRT traite l'incident avec vous : suivez ses messages ci-dessous."),
+    "contained": _l("L'attaque est maîtrisée ; le retour à la normale est en cours."),
+    "resolved": _l("L'incident est résolu."),
+    "closed": _l("Le dossier est clos."),
+    "rejected": _l("Le CSIRT ne donne pas suite à ce signalement : voyez son message ci-dessous."),
+    "duplicate": _l("Ce signalement a été rattaché à un autre déjà ouvert pour le même incident."),
+}
 ACTION_SOURCE_LABELS = {
     "Analyses": _l("Analyses"),
     "Auto-évaluation": _l("Auto-évaluation"),
@@ -202,4 +216,5 @@ ALL_LABELS: dict[str, Mapping[str, object]] = {
     "action_source": ACTION_SOURCE_LABELS,
     "rsit_class": RSIT_CLASS_LABELS,
     "tlp": TLP_LABELS,
+    "status_hint": REPORTER_STATUS_HINTS,
 }

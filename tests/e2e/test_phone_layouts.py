@@ -72,6 +72,7 @@ def test_every_page_fits_a_phone_screen(browser: Browser, live_app: LiveApp, tmp
 
     reporter = browser.new_context(viewport=PHONE).new_page()
     report_an_attack(reporter, live_app, screenshot)
+    reporter.wait_for_load_state("load")  # the stylesheet too, on a busy machine
     thanks = page_overflow(reporter)
     assert thanks[0] <= thanks[1], f"the thank-you page with its follow-up link is {thanks[0]} px wide"
     expect(reporter.locator("#follow-up-link")).to_be_visible()

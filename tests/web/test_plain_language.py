@@ -17,7 +17,14 @@ from cyberreponse.actors import Actor
 from cyberreponse.clock import now
 from cyberreponse.web.template_filters import describe_user_agent
 from tests.conftest import csrf_token, login
-from tests.factories import make_asset, make_finding, make_incident, make_organisation, make_user
+from tests.factories import (
+    make_asset,
+    make_finding,
+    make_follow_up_link,
+    make_incident,
+    make_organisation,
+    make_user,
+)
 from tests.web.reporting import text_of
 
 pytestmark = pytest.mark.db
@@ -238,3 +245,24 @@ def test_report_charts_show_what_they_count(client: FlaskClient, session: Sessio
     caption = re.search(r'<figcaption class="chart-caption" id="([^"]+)">([^<]+)</figcaption>', page)
     assert caption and caption.group(2) == "Score technique par catégorie (sur 100)"
     assert f'aria-labelledby="{caption.group(1)}"' in page  # the chart is named by the visible caption
+
+
+def test_follow_up_page_says_what_the_status_means_for_the_reporter(
+    client: FlaskClient, session: Session
+) -> None:
+    incident = make_incident(session)
+    token = make_follow_up_link(session, incident)
+    session.commit()
+
+    text = text_of(client.get(f"/suivi/{token}"))
+
+    assert '<dd id="status">Nouveau</dd>' in text
+    assert "un analyste va le prendre en charge" in text
+
+
+def test_english_pages_use_english_punctuation_in_the_footer(client: FlaskClient) -> None:
+    _in_english(client)
+
+    text = text_of(client.get("/"))
+
+    assert "Cyber emergency: <a" in text and "Cyber emergency :" not in text
