@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from flask import Flask, session
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 
+from checks.base import Text
 from cyberreponse.clock import in_paris
 from cyberreponse.config import Settings
 from cyberreponse.extensions import babel
@@ -27,6 +29,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["in_language"] = in_language
+    app.jinja_env.filters["check_title"] = check_title
 
 
 def local_time(value: datetime | None) -> str:
@@ -40,3 +44,22 @@ def local_date(value: datetime | None) -> str:
     if value is None:
         return "—"
     return str(format_datetime(in_paris(value), "dd/MM/yyyy"))
+
+
+def in_language(text: Text) -> str:
+    """The checks library's bilingual sentence in the page's language."""
+    locale = get_locale()
+    return text.en if locale is not None and locale.language == "en" else text.fr
+
+
+@cache
+def _check_titles() -> dict[str, Text]:
+    from checks.registry import all_checks  # the registry imports every check module: load it lazily
+
+    return {check.id: check.title for check in all_checks()}
+
+
+def check_title(check_id: str) -> str:
+    """A check's plain name (« DMARC : politique contre l'usurpation ») instead of its identifier."""
+    title = _check_titles().get(check_id)
+    return in_language(title) if title else check_id

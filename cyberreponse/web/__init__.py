@@ -11,7 +11,7 @@ from flask_login import current_user
 from cyberreponse.extensions import login_manager
 from cyberreponse.models import User
 from cyberreponse.services.sessions import SessionPolicy, user_for_session
-from cyberreponse.web import errors, security_headers
+from cyberreponse.web import errors, security_headers, template_filters
 from cyberreponse.web.context import close_db_session, db_session, settings
 from cyberreponse.web.labels import ALL_LABELS
 
@@ -104,6 +104,8 @@ def register_web(app: Flask) -> None:
         api.bp,
     ):
         app.register_blueprint(blueprint)
+
+    template_filters.register(app)
 
     @app.context_processor
     def layout_context() -> dict[str, object]:

@@ -139,6 +139,43 @@ MATURITY_BASIS_LABELS = {
     "organisational": _l("score organisationnel seul (pas encore d'analyse)"),
     "none": _l("aucun score"),
 }
+# The RSIT taxonomy's classes (vocabularies.RSIT_TAXONOMY) in plain words, for members who never
+# heard of RSIT; analysts see the code too.
+RSIT_CLASS_LABELS = {
+    "abusive-content": _l("Contenu abusif (spam, propos haineux)"),
+    "malicious-code": _l("Logiciel malveillant"),
+    "information-gathering": _l("Collecte d'informations (reconnaissance)"),
+    "intrusion-attempts": _l("Tentative d'intrusion"),
+    "intrusions": _l("Intrusion"),
+    "availability": _l("Atteinte à la disponibilité"),
+    "information-content-security": _l("Atteinte aux données (fuite, perte, modification)"),
+    "fraud": _l("Fraude ou usurpation"),
+    "vulnerable": _l("Vulnérabilité"),
+    "other": _l("Autre"),
+    "test": _l("Test"),
+}
+# What a TLP level lets the member do with what the CSIRT shares (FIRST TLP 2.0), in plain words.
+TLP_LABELS = {
+    "CLEAR": _l("Diffusion libre"),
+    "GREEN": _l("Diffusion possible à vos partenaires, pas en public"),
+    "AMBER": _l("Diffusion limitée à votre organisation et à ses prestataires, si nécessaire"),
+    "AMBER+STRICT": _l("Diffusion limitée à votre organisation"),
+    "RED": _l("Ne pas diffuser : réservé aux personnes présentes"),
+}
+# What each status means for the person who reported (the follow-up page), in plain words.
+REPORTER_STATUS_HINTS = {
+    "new": _l(
+        "Votre signalement est bien reçu : un analyste va le prendre en charge. "
+        "En cas d'urgence, appelez-nous."
+    ),
+    "triage": _l("Un analyste examine votre signalement pour en mesurer la gravité."),
+    "in_progress": _l("Le CSIRT traite l'incident avec vous : suivez ses messages ci-dessous."),
+    "contained": _l("L'attaque est maîtrisée ; le retour à la normale est en cours."),
+    "resolved": _l("L'incident est résolu."),
+    "closed": _l("Le dossier est clos."),
+    "rejected": _l("Le CSIRT ne donne pas suite à ce signalement : voyez son message ci-dessous."),
+    "duplicate": _l("Ce signalement a été rattaché à un autre déjà ouvert pour le même incident."),
+}
 ACTION_SOURCE_LABELS = {
     "Analyses": _l("Analyses"),
     "Auto-évaluation": _l("Auto-évaluation"),
@@ -177,4 +214,7 @@ ALL_LABELS: dict[str, Mapping[str, object]] = {
     "readiness": READINESS_LABELS,
     "basis": MATURITY_BASIS_LABELS,
     "action_source": ACTION_SOURCE_LABELS,
+    "rsit_class": RSIT_CLASS_LABELS,
+    "tlp": TLP_LABELS,
+    "status_hint": REPORTER_STATUS_HINTS,
 }

@@ -11,7 +11,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from checks.registry import problem_types
 from cyberreponse.extensions import limiter
+from cyberreponse.i18n import in_language
 from cyberreponse.services.nis2_report import Nis2Report, build_report
 from cyberreponse.services.report_archive import download_archive, generate_report_pdf, list_archives
 from cyberreponse.services.scorecard import problem_titles
@@ -25,7 +27,9 @@ bp = Blueprint("reports", __name__, url_prefix="/organisations/<siren>/rapport-n
 
 @bp.app_template_filter("problem_title")
 def problem_title(code: str) -> str:
-    return problem_titles().get(code, code)
+    """The problem's short title in the page's language (the checks library has both)."""
+    kind = problem_types().get(code)
+    return in_language(kind.title) if kind else problem_titles().get(code, code)
 
 
 def report_charts(report: Nis2Report) -> dict[str, BarChart]:

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from cyberreponse.clock import now
 from cyberreponse.models import ScoreSnapshot
 from cyberreponse.services.dashboards import MemberDashboard, member_dashboard
 from cyberreponse.web.access import roles_required
@@ -52,7 +53,7 @@ def trend_of(snapshots: list[ScoreSnapshot], start: datetime, end: datetime) -> 
 
 def _render(dashboard: MemberDashboard) -> ResponseReturnValue:
     chart = trend_of(dashboard.trend, dashboard.trend_start, dashboard.scorecard.computed_at)
-    return render_template("space/home.html", dashboard=dashboard, trend_view=chart)
+    return render_template("space/home.html", dashboard=dashboard, trend_view=chart, now=now())
 
 
 @bp.route("/espace")

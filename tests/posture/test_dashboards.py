@@ -103,7 +103,7 @@ def test_staff_land_on_the_overview_with_grades_exposures_certificates_and_deadl
     assert '<svg class="chart-svg" id="chart-grades"' in page
     assert "Partage de fichiers Windows" in page and "192.0.2.10" in page
     assert "saint-exemple.test" in page  # its certificate has expired
-    assert "malicious-code" in page
+    assert "Logiciel malveillant" in page and "malicious-code" in page  # the RSIT class, named and coded
 
 
 def test_overview_filters_keep_only_the_chosen_departement_kind_and_intercommunalite(

@@ -65,7 +65,8 @@ def test_member_reads_findings_with_the_french_explanation_and_history(
     assert "Problèmes à corriger (1)" in text
     assert "SPF" in text and "lisible.test" in text and "élevée" in text
     assert "Constaté pour la première fois" in text
-    assert "mail.spf" in text  # the history table
+    assert "SPF : expéditeurs autorisés" in text  # the history table names the check
+    assert "mail.spf" not in text and "spf.permissive_all" not in text  # identifiers are for staff
     assert "Analyser maintenant" not in text  # staff only
     assert finding.public_id  # the finding exists and is shown through its organisation
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from cyberreponse.services.questionnaire import Question, Questionnaire
 from cyberreponse.services.scoring.figures import percent, rounded
@@ -150,6 +151,18 @@ def _contradictions(
     return reasons
 
 
+@cache
+def _check_names() -> dict[str, str]:
+    from checks.registry import all_checks  # imports every check module: only when a report is built
+
+    return {check.id: check.title.fr for check in all_checks()}
+
+
+def _check_name(check_id: str) -> str:
+    """What the mayor reads (« DMARC : politique contre l'usurpation ») rather than `mail.dmarc`."""
+    return _check_names().get(check_id, check_id)
+
+
 def merge_measures(
     questionnaire: Questionnaire,
     answer_statuses: Sequence[MeasureStatus] | None,
@@ -188,7 +201,10 @@ def merge_measures(
             )
             for result in verdict.failing[:5]:
                 reasons.append(
-                    Reason("scan_problem", f"Analyse {result.check} — {_describe(result, titles)}.")
+                    Reason(
+                        "scan_problem",
+                        f"Analyse « {_check_name(result.check)} » — {_describe(result, titles)}.",
+                    )
                 )
         reasons.extend(_contradictions(questions, answers, results, titles))
         merged.append(

@@ -35,7 +35,14 @@ from cyberreponse.web.api.inputs import (
     query_text,
     text_field,
 )
-from cyberreponse.web.api.openapi import json_body, operation, path_parameter, query_parameter, schema
+from cyberreponse.web.api.openapi import (
+    json_body,
+    operation,
+    optional_choice,
+    path_parameter,
+    query_parameter,
+    schema,
+)
 from cyberreponse.web.context import db_session, settings
 from cyberreponse.web.uploads import deliver_mail_after
 
@@ -117,9 +124,9 @@ _TEXT_CHANGES = {
         query_parameter(
             "status",
             "`open` (défaut), `all` ou un statut",
-            {"type": "string", "enum": ["open", "all", *STATUSES]},
+            optional_choice(["open", "all", *STATUSES]),
         ),
-        query_parameter("severity", "Gravité", {"type": "string", "enum": list(SEVERITIES)}),
+        query_parameter("severity", "Gravité", optional_choice(SEVERITIES)),
         query_parameter(
             "organisation",
             "SIREN du membre, ou `none` (pas encore rattaché)",
@@ -128,7 +135,7 @@ _TEXT_CHANGES = {
         query_parameter(
             "assignee", "Identifiant public de l'analyste, ou `none`", {"type": "string", "maxLength": 32}
         ),
-        query_parameter("sort", "Tri", {"type": "string", "enum": list(incident_queue.SORTS)}),
+        query_parameter("sort", "Tri", optional_choice(incident_queue.SORTS)),
         query_parameter("page", "Page (à partir de 1)", {"type": "integer", "minimum": 1, "maximum": 100000}),
         query_parameter("per_page", "Taille de page", {"type": "integer", "minimum": 1, "maximum": 200}),
     ],

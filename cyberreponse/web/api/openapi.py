@@ -10,7 +10,7 @@ register its schemas, import its module in `web/api/__init__.py`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from flask import Flask
@@ -85,6 +85,12 @@ def path_parameter(name: str, description: str, **rules: Any) -> dict[str, Any]:
         "description": description,
         "schema": {"type": "string", **rules},
     }
+
+
+def optional_choice(values: Iterable[str]) -> dict[str, Any]:
+    """A query filter's values; empty (`?severity=`) is accepted as "no filter" (web/api/inputs.py,
+    `query_choice`), so the document says so rather than letting clients believe it is refused."""
+    return {"type": "string", "enum": [*values, ""]}
 
 
 def query_parameter(name: str, description: str, value_schema: dict[str, Any]) -> dict[str, Any]:

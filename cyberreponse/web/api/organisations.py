@@ -14,6 +14,7 @@ from cyberreponse.web.api.inputs import json_object, query_choice, query_int, qu
 from cyberreponse.web.api.openapi import (
     json_body,
     operation,
+    optional_choice,
     path_parameter,
     query_parameter,
     schema,
@@ -140,7 +141,7 @@ def asset_json(asset: Asset) -> dict[str, Any]:
         query_parameter(
             "q", "Recherche dans le nom, le SIREN ou le code INSEE", {"type": "string", "maxLength": 200}
         ),
-        query_parameter("kind", "Type d'organisation", {"type": "string", "enum": list(ORGANISATION_KINDS)}),
+        query_parameter("kind", "Type d'organisation", optional_choice(ORGANISATION_KINDS)),
         query_parameter("page", "Page (à partir de 1)", {"type": "integer", "minimum": 1, "maximum": 100000}),
         query_parameter("per_page", "Taille de page", {"type": "integer", "minimum": 1, "maximum": 200}),
     ],
