@@ -266,3 +266,19 @@ def test_english_pages_use_english_punctuation_in_the_footer(client: FlaskClient
     text = text_of(client.get("/"))
 
     assert "Cyber emergency: <a" in text and "Cyber emergency :" not in text
+
+
+def test_every_chart_has_one_caption_and_the_trend_a_legend(client: FlaskClient, session: Session) -> None:
+    commune = make_organisation(session, "Commune Tendance", scan_consent_at=now())
+    make_finding(session, make_asset(session, commune, "tendance.test"))
+    member = make_user(session, "member", [commune])
+    session.commit()
+    login(client, member)
+
+    page = text_of(client.get("/espace"))
+
+    figures = re.findall(r'<figure class="chart">(.*?)</figure>', page, re.S)
+    assert figures, "the dashboard shows its trend chart"
+    # HTML allows one figcaption per figure: screen readers announce only that one.
+    assert all(figure.count("<figcaption") == 1 for figure in figures)
+    assert any('class="chart-legend"' in figure and "legend-item" in figure for figure in figures)
