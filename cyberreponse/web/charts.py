@@ -7,6 +7,7 @@ forbids inline `style` attributes, and WeasyPrint reads the same stylesheet for 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -138,12 +139,20 @@ def bar_chart(
                 label_y=height - 10,
             )
         )
-    steps = 4
-    grid = tuple(
-        (round(top + plot - plot * step / steps, 1), str(int(scale * step / steps)))
-        for step in range(steps + 1)
+    return BarChart(title, width, height, top + plot, tuple(bars), _grid(scale, top, plot, integer))
+
+
+def _grid(scale: float, top: float, plot: float, integer: bool) -> tuple[tuple[float, str], ...]:
+    """About four horizontal lines, each at the value it is labelled with. Counts are whole, so a
+    chart of two organisations gets lines at 0, 1 and 2, not four lines labelled 0, 0, 1, 1."""
+    if integer:
+        step = float(max(1, math.ceil(scale / 4)))
+        values = [step * index for index in range(int(scale // step) + 1)]
+    else:
+        values = [scale * index / 4 for index in range(5)]
+    return tuple(
+        (round(top + plot - plot * value / scale, 1), f"{value:g}".replace(".", ",")) for value in values
     )
-    return BarChart(title, width, height, top + plot, tuple(bars), grid)
 
 
 def _months_back(end: date, months: int) -> list[date]:
