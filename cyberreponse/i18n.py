@@ -29,6 +29,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["local_month"] = local_month
     app.jinja_env.filters["in_language"] = in_language
     app.jinja_env.filters["check_title"] = check_title
 
@@ -44,6 +45,13 @@ def local_date(value: datetime | None) -> str:
     if value is None:
         return "—"
     return str(format_datetime(in_paris(value), "dd/MM/yyyy"))
+
+
+def local_month(value: datetime | None) -> str:
+    """`novembre 2026` (or `November 2026`): a monthly figure is about a month, not its last day."""
+    if value is None:
+        return "—"
+    return str(format_datetime(in_paris(value), "LLLL yyyy"))
 
 
 def in_language(text: Text) -> str:

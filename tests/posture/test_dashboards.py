@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cyberreponse.clock import now
+from cyberreponse.clock import in_paris, now
 from cyberreponse.models import AuditEvent, Organisation, ScoreSnapshot
 from tests.conftest import csrf_token, login
 from tests.factories import make_asset, make_incident, make_organisation, make_user
@@ -171,3 +171,24 @@ def test_members_cannot_open_the_overview_nor_its_exports(
         client.post("/tableau-de-bord/export", data={"csrf_token": token, "table": "notes"}).status_code
         == 403
     )
+
+
+def test_regional_trends_are_listed_by_month_name_in_the_chosen_language(
+    client: FlaskClient, session: Session, commune: Commune
+) -> None:
+    snapshot(session, commune.organisation, 37.5, 37.5, grade="F")
+    analyst = make_user(session, "analyst")
+    session.commit()
+    login(client, analyst)
+    this_month = in_paris(now())  # the page counts months in Paris
+
+    french = client.get("/tableau-de-bord").get_data(as_text=True)
+    trends = french.split('id="trends-title"', 1)[1]
+    french_months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                     "septembre", "octobre", "novembre", "décembre"]  # fmt: skip
+    assert f"<td>{french_months[this_month.month - 1]} {this_month.year}</td>" in trends
+    assert f"<td>{this_month:%d/%m/%Y}</td>" not in trends  # a month, not its last day
+
+    client.post("/langue", data={"lang": "en", "next": "/", "csrf_token": csrf_token(client, "/")})
+    english = client.get("/tableau-de-bord").get_data(as_text=True)
+    assert f"<td>{this_month:%B} {this_month.year}</td>" in english.split('id="trends-title"', 1)[1]
