@@ -66,7 +66,7 @@ def test_analyst_sees_ranked_suggestions_with_why_and_starts_one(
     )
     assert status == 303
     page = text_of(client.get(f"/incidents/{incident.reference}"))
-    assert 'id="checklist-ransomware"' in page
+    assert 'id="checklist-ransomware"' in page and "(empreinte " in page  # which file version it froze
     assert "Débrancher du réseau les ordinateurs touchés, sans les éteindre" in page
     total = len(CATALOGUE.get("ransomware").steps)  # type: ignore[union-attr]
     assert f'<progress max="{total}" value="0" aria-labelledby="progress-label-ransomware">' in page
@@ -145,6 +145,7 @@ def test_a_member_reads_the_checklist_without_notes_or_forms(
     assert 'id="checklist-ransomware"' in page and "Fait le" in page
     assert "Note de travail" not in page
     assert "/checklists/ransomware/" not in page and "Playbooks suggérés" not in page
+    assert "Commencée le" in page and "(empreinte " not in page  # the file's fingerprint is for analysts
     token = csrf_token(client, path)
     response = client.post(
         f"{path}/checklists/ransomware/call-provider", data={"csrf_token": token, "action": "done"}
