@@ -27,15 +27,15 @@ from typing import Any
 import pyotp
 import requests
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
+
+from bench.databases import scratch_postgres
 
 SUBMISSIONS = 1000
 CLIENTS = 16
 QUEUE_INCIDENTS = 10_000
 QUEUE_REQUESTS = 200
 PASSWORD = "Correct horse battery staple 42"
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _environ(database_url: str, smtp_port: int) -> dict[str, str]:
@@ -303,18 +303,8 @@ def run() -> str:
     with tempfile.TemporaryDirectory() as folder:
         os.environ.update({"CYBERREPONSE_SECRET_KEY": "x" * 40, "CYBERREPONSE_ENCRYPTION_KEYS": _KEY})
         results.append(_run_backend("SQLite (file, WAL)", f"sqlite:///{folder}/bench.sqlite3", folder))
-        admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-        name = "cyberreponse_bench_incidents"
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-        try:
+        with scratch_postgres("cyberreponse_bench_incidents") as url:
             results.append(_run_backend("PostgreSQL", url, folder))
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     lines = [
         "## Incidents: public form and analyst queue",
         "",

@@ -29,8 +29,9 @@ from typing import Any
 
 import pyotp
 from cryptography.fernet import Fernet
-from sqlalchemy import Connection, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, insert, text
+
+from bench.databases import scratch_postgres
 
 ORGANISATIONS = 800
 EPCIS = 40
@@ -41,7 +42,6 @@ OVERVIEW_REQUESTS = 60
 DASHBOARD_REQUESTS = 100
 PDF_RUNS = 5
 PASSWORD = "Correct horse battery staple 42"
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _KEY = Fernet.generate_key().decode()
 DEPARTMENTS = ("35", "29", "22", "56")
 DOMAIN_CHECKS = (
@@ -433,18 +433,8 @@ def run() -> str:
     results = []
     with tempfile.TemporaryDirectory() as folder:
         results.append(_run_backend("SQLite (file, WAL)", f"sqlite:///{folder}/bench.sqlite3", folder))
-        admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-        name = "cyberreponse_bench_posture"
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-        try:
+        with scratch_postgres("cyberreponse_bench_posture") as url:
             results.append(_run_backend("PostgreSQL", url, folder))
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     rows = results[0]["rows"]
     lines = [
         "## Posture: CSIRT overview, RSSI dashboard, PDF report",
